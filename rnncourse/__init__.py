@@ -1,0 +1,1 @@
+"""rnncourse: the tested package behind the book."""

@@ -1,0 +1,33 @@
+"""NumPy reference implementation: float64, batched, batch-first, forward/backward pairs.
+
+Every forward returns ``(out, cache)`` and every backward consumes the cache;
+gradient dicts are keyed like the parameter dicts, which follow PyTorch's
+names, shapes and gate order.
+"""
+
+from .activations import (
+    log_softmax,
+    sigmoid,
+    sigmoid_grad_from_output,
+    softmax,
+    tanh,
+    tanh_grad_from_output,
+)
+from .gradcheck import numerical_gradient, rel_error
+from .gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from .init import SCHEMES, init_params, orthogonal
+from .layers import (
+    affine_backward,
+    affine_forward,
+    cross_entropy,
+    embedding_backward,
+    embedding_forward,
+    mse_loss,
+    temporal_affine_backward,
+    temporal_affine_forward,
+)
+from .lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from .optim import SGD, Adagrad, Adam, Momentum, Optimizer, clip_grad_norm, clip_grad_value
+from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+
+__all__ = [name for name in dir() if not name.startswith("_")]
