@@ -1,9 +1,11 @@
-# The two commands of the README. Both create .venv and install requirements.txt first.
+# The README's two commands, `make book` and `make test`, do all set-up themselves:
+# they create .venv and install requirements.txt (and Chromium for the browser test).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NOTEBOOKS_OUT ?= _build/notebooks
 
-.PHONY: install test book bench lint clean
+.PHONY: install chromium test book bench notebooks lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,8 +15,15 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-## Unit tests plus every chapter and exercise under nbval, with quick training budgets.
-test: $(STAMP)
+## Debian's Chromium for the browser test (skipped, visibly, where it cannot be installed).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "note: could not install Chromium; the browser test will be skipped"
+
+## Unit tests, every chapter and exercise under nbval (quick training budgets), and the
+## browser test of the built book when one exists.
+test: $(STAMP) chromium
 	RNNCOURSE_QUICK=1 $(PY) -m pytest
 
 ## The HTML book with full budgets; fails on any warning or cell error.
@@ -24,6 +33,12 @@ book: $(STAMP)
 ## Speed of the NumPy reference against torch.nn (prints ratios; not a test).
 bench: $(STAMP)
 	$(PY) benchmarks/bench_reference.py
+
+## .ipynb copies of chapters and exercises (for Colab), with a set-up cell, in $(NOTEBOOKS_OUT).
+notebooks: $(STAMP)
+	$(PY) -c "import glob, sys; from rnncourse.notebooks import export_notebooks; \
+	  print(*export_notebooks(sorted(glob.glob('chapters/*.md') + glob.glob('exercises/*.md')), \
+	  '$(NOTEBOOKS_OUT)'), sep='\n')"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,124 @@
+"""Open the built book in headless Chromium with the network cut off and check every page.
+
+For each page in _toc.yml: it loads with no failed or off-site requests, its maths
+is typeset by the MathJax copy served from the site, its figures load, and the
+sidebar lists every chapter. Screenshots go to _build/screenshots/ for a human look.
+
+Needs the built book (`make book`) and Chromium (`make chromium`, Debian's package).
+Without them the test is skipped, visibly; `.ci/run` builds the book first and sets
+RNNCOURSE_BROWSER_TEST=required, which turns a skip into a failure.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRED = os.environ.get("RNNCOURSE_BROWSER_TEST") == "required"
+# Flags that keep Chromium from phoning home (blocked here anyway, but noisy).
+QUIET = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _unavailable():
+    if not (HTML / "index.html").exists():
+        return "the book is not built (run `make book`)"
+    if CHROMIUM is None:
+        return "Chromium is not installed (run `make chromium`)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    return None
+
+
+def toc_pages():
+    """Document names in _toc.yml order, e.g. 'chapters/intro'."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [entry["file"] for entry in part["chapters"]]
+    return pages
+
+
+@pytest.fixture(scope="module")
+def site():
+    reason = _unavailable()
+    if reason:
+        if REQUIRED:
+            pytest.fail(f"browser test required but {reason}")
+        pytest.skip(reason)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=QUIET)
+        yield browser
+        browser.close()
+
+
+def visit(browser, site, page_name):
+    """Load one page offline; return (page, problems) where problems lists failed requests."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems = []
+
+    def only_local(route):
+        host = urlparse(route.request.url).hostname
+        if host == "127.0.0.1":
+            route.continue_()
+        else:
+            problems.append(f"off-site request blocked: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+    page.goto(f"{site}/{page_name}.html", wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return page, problems
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_page_loads_offline_with_maths_figures_and_sidebar(browser, site, page_name):
+    page, problems = visit(browser, site, page_name)
+    try:
+        if page.locator(".math").count():
+            page.wait_for_selector("mjx-container", timeout=20_000)
+            untypeset = page.evaluate(
+                "() => [...document.querySelectorAll('.math')]"
+                ".filter(m => !m.querySelector('mjx-container')).length")
+            assert untypeset == 0, f"{untypeset} maths elements were not typeset by MathJax"
+        broken = page.evaluate(
+            "() => [...document.querySelectorAll('article img')]"
+            ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        assert not broken, f"figures that did not load: {broken}"
+        links = page.evaluate(
+            "() => [...document.querySelectorAll('.bd-sidebar-primary nav a')]"
+            ".map(a => new URL(a.href).pathname)")
+        missing = [p for p in toc_pages()[1:] if not any(h.endswith(f"/{p}.html") for h in links)]
+        assert not missing, f"sidebar is missing {missing}"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / (page_name.replace("/", "__") + ".png")), full_page=False)
+        assert not problems, "\n".join(problems)
+    finally:
+        page.context.close()
