@@ -3,6 +3,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# OpenBLAS threads cost more than they save on the course's small matrices (measured: 11x
+# slower char-RNN training steps with 2 threads on a busy 2-core machine).
+export OPENBLAS_NUM_THREADS ?= 1
 NOTEBOOKS_OUT ?= _build/notebooks
 
 .PHONY: install chromium test book bench notebooks lint clean
@@ -28,11 +31,13 @@ test: $(STAMP) chromium
 
 ## The HTML book with full budgets; fails on any warning or cell error.
 book: $(STAMP)
-	$(VENV)/bin/jupyter-book build . -W --keep-going
+	RNNCOURSE_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . -W --keep-going
 
-## Speed of the NumPy reference against torch.nn (prints ratios; not a test).
+## Speed against torch.nn, same process (prints ratios; not a test): the NumPy reference,
+## then the PyTorch LSTM levels (several minutes).
 bench: $(STAMP)
 	$(PY) benchmarks/bench_reference.py
+	$(PY) benchmarks/bench_torch_lstm.py
 
 ## .ipynb copies of chapters and exercises (for Colab), with a set-up cell, in $(NOTEBOOKS_OUT).
 notebooks: $(STAMP)

@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm.auto import tqdm
+from .utils import progress as progress_bar
 
 
 @dataclass
@@ -39,7 +39,7 @@ def train(model, loss_fn, batches, optimizer, steps, *, clip=None, evaluate=None
         raise ValueError(f"steps: expected a positive number of steps, got {steps}")
     history = History()
     source = itertools.cycle(batches) if not hasattr(batches, "__next__") else batches
-    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress, mininterval=1.0)
+    bar = progress_bar(range(1, steps + 1), desc=desc, disable=not progress)
     for step in bar:
         model.train()
         loss = loss_fn(model, next(source))
@@ -56,9 +56,9 @@ def train(model, loss_fn, batches, optimizer, steps, *, clip=None, evaluate=None
                 metrics = evaluate(model)
             history.eval_steps.append(step)
             history.eval_metrics.append(metrics)
-            bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()})
+            bar.set_postfix({k: f"{v:.3f}" for k, v in metrics.items()}, refresh=False)
         elif step % 50 == 0:
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
     return history
 
 

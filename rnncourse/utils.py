@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 
 import numpy as np
 
 QUICK_ENV = "RNNCOURSE_QUICK"
+BOOK_BUILD_ENV = "RNNCOURSE_BOOK_BUILD"
 
 
 def quick_mode():
@@ -42,3 +44,19 @@ def pick_device():
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def progress(iterable, desc=None, disable=False, **kwargs):
+    """A tqdm progress bar on stdout.
+
+    In the book build (``RNNCOURSE_BOOK_BUILD=1``, set by ``make book``) it
+    prints only its first and final state, so a page shows a one-line summary
+    of the run instead of hundreds of refreshes. Use ``refresh=False`` with
+    ``set_postfix`` so postfix updates wait for the next regular refresh.
+    """
+    from tqdm import tqdm
+
+    if os.environ.get(BOOK_BUILD_ENV) == "1":
+        kwargs["mininterval"] = float("inf")
+    kwargs.setdefault("mininterval", 1.0)
+    return tqdm(iterable, desc=desc, disable=disable, file=sys.stdout, **kwargs)

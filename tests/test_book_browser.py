@@ -51,6 +51,11 @@ def toc_pages():
     return pages
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture(scope="module")
 def site():
     reason = _unavailable()
@@ -58,8 +63,7 @@ def site():
         if REQUIRED:
             pytest.fail(f"browser test required but {reason}")
         pytest.skip(reason)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -103,7 +107,7 @@ def test_page_loads_offline_with_maths_figures_and_sidebar(browser, site, page_n
     page, problems = visit(browser, site, page_name)
     try:
         if page.locator(".math").count():
-            page.wait_for_selector("mjx-container", timeout=20_000)
+            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
             untypeset = page.evaluate(
                 "() => [...document.querySelectorAll('.math')]"
                 ".filter(m => !m.querySelector('mjx-container')).length")

@@ -13,6 +13,7 @@ from .activations import (
     tanh,
     tanh_grad_from_output,
 )
+from .attention import additive_attention_backward, additive_attention_forward
 from .gradcheck import numerical_gradient, rel_error
 from .gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .init import SCHEMES, init_params, orthogonal
