@@ -125,12 +125,10 @@ def train_char_lm(train_ids, val_ids, vocab_size, *, cell="lstm", hidden_size=51
     return model, history
 
 
-def main(argv=None):
-    """Command line: train on tiny-shakespeare (first 90% train, last 10% validation)."""
-    import argparse
-    import time
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
+def add_train_arguments(parser):
+    """The command-line options of :func:`train_from_args` (shared by ``rnncourse train``)."""
+    parser.add_argument("--text", default=None, metavar="FILE",
+                        help="UTF-8 text to model (default: the shipped tiny-shakespeare)")
     parser.add_argument("--cell", default="lstm", choices=["lstm", "gru"])
     parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--layers", type=int, default=1)
@@ -142,8 +140,21 @@ def main(argv=None):
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--save", default=None, help="checkpoint path (optional)")
-    args = parser.parse_args(argv)
-    text = load_text("tinyshakespeare")
+
+
+def train_from_args(args):
+    """Train on the first 90% of the text, validate on the last 10%; print and return nats/char.
+
+    The checkpoint (``--save``) holds the weights, the sizes and the vocabulary, so
+    ``rnncourse sample`` can rebuild the model from it alone.
+    """
+    import time
+    from pathlib import Path
+
+    from .train import save_checkpoint
+
+    text = load_text("tinyshakespeare") if args.text is None else \
+        Path(args.text).read_text(encoding="utf-8")
     vocab = CharVocab(text)
     train_ids, val_ids = split_stream(vocab.encode(text), 0.9)
     start = time.perf_counter()
@@ -155,12 +166,28 @@ def main(argv=None):
     print(f"validation {nats:.4f} nats/char = {bits_per_char(nats):.4f} bits/char after "
           f"{args.steps} steps in {time.perf_counter() - start:.0f} s on {args.device}")
     if args.save:
-        from .train import save_checkpoint
-
         save_checkpoint(args.save, model, vocab_size=len(vocab), embed_dim=64,
                         hidden_size=args.hidden, num_layers=args.layers, cell=args.cell,
-                        dropout=args.dropout)
+                        dropout=args.dropout, chars="".join(vocab.chars))
+        print(f"saved {args.save}")
     return nats
+
+
+def load_char_lm(path):
+    """Rebuild a model saved by :func:`train_from_args`: returns (model in eval mode, vocab)."""
+    from .train import load_checkpoint
+
+    model, settings = load_checkpoint(path, lambda chars, **sizes: CharLM(**sizes))
+    return model.eval(), CharVocab(settings["chars"])
+
+
+def main(argv=None):
+    """Command line: train a character LM (``python -m rnncourse.charlm --help``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=train_from_args.__doc__.splitlines()[0])
+    add_train_arguments(parser)
+    return train_from_args(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -109,7 +109,95 @@ def add_export_command(subparsers) -> None:
     parser.set_defaults(func=_export)
 
 
-COMMANDS = (add_grade_command, add_export_command)
+def _train(args) -> int:
+    from .charlm import train_from_args
+
+    train_from_args(args)
+    return 0
+
+
+def add_train_command(subparsers) -> None:
+    from .charlm import add_train_arguments
+
+    parser = subparsers.add_parser(
+        "train", help="train a character-level language model on a text file",
+        description="Train an LSTM/GRU character language model with truncated BPTT on the\n"
+                    "first 90% of a text, report the loss on the last 10% (nats and bits per\n"
+                    "character), and optionally save a checkpoint for `rnncourse sample`.",
+        epilog="examples:\n"
+               "  python -m rnncourse train --steps 2600 --save artifacts/lm.pt\n"
+               "  python -m rnncourse train --text my.txt --hidden 256 --device cuda --save lm.pt",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_train_arguments(parser)
+    parser.set_defaults(func=_train)
+
+
+def _sample(args) -> int:
+    import torch
+
+    from .charlm import load_char_lm
+    from .sample import generate
+
+    model, vocab = load_char_lm(args.checkpoint)
+    generator = torch.Generator().manual_seed(args.seed)
+    for text in generate(model, vocab, args.prime, args.length, temperature=args.temperature,
+                         top_k=args.top_k, n_samples=args.n, generator=generator):
+        print(args.prime + text)
+        print("-" * 40)
+    return 0
+
+
+def add_sample_command(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sample", help="generate text from a checkpoint saved by `rnncourse train`",
+        description="Continue a prime with characters sampled from a trained character LM.",
+        epilog="example:\n"
+               "  python -m rnncourse sample artifacts/lm.pt --prime 'ROMEO:' --temperature 0.8",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("checkpoint", help="a .pt file written by `rnncourse train --save`")
+    parser.add_argument("--prime", default="\n", help="text to start from (default: newline)")
+    parser.add_argument("--length", type=int, default=300, help="characters to generate")
+    parser.add_argument("--temperature", type=float, default=1.0,
+                        help="divide the logits by this before the softmax (default: 1)")
+    parser.add_argument("--top-k", type=int, default=None,
+                        help="sample only among the k most likely characters")
+    parser.add_argument("-n", type=int, default=1, help="number of samples")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(func=_sample)
+
+
+def _bench(args) -> int:
+    import runpy
+
+    from .data import DATA_DIR
+
+    script = DATA_DIR.parent / "benchmarks" / f"bench_{args.which}.py"
+    if not script.exists():
+        print(f"{script}: not found (benchmarks ship with a repository checkout)",
+              file=sys.stderr)
+        return 2
+    sys.argv = [str(script), *args.args]
+    runpy.run_path(str(script), run_name="__main__")
+    return 0
+
+
+def add_bench_command(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bench", help="time our layers against torch.nn (prints ratios, same process)",
+        description="Run a benchmark script from benchmarks/: `reference` times the NumPy\n"
+                    "layers against torch.nn.RNN/LSTM/GRU; `torch_lstm` the PyTorch LSTM\n"
+                    "levels against torch.nn.LSTM. Options after the name go to the script.",
+        epilog="examples:\n"
+               "  python -m rnncourse bench reference --hidden 256\n"
+               "  python -m rnncourse bench torch_lstm --device cuda",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", choices=["reference", "torch_lstm"])
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="options for the script")
+    parser.set_defaults(func=_bench)
+
+
+COMMANDS = (add_grade_command, add_export_command, add_train_command, add_sample_command,
+            add_bench_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -101,7 +101,9 @@ def mase(y_true, y_pred, y_train, season=1):
 
     The test MAE divided by the in-sample MAE of the (seasonal) naive forecast
     y_hat_t = y_{t - season} on the training series y_train (1-d). Below 1: better
-    than that naive forecast did one step ahead on the training data.
+    than that (seasonal) naive forecast did on the training data; with season=1
+    that is the one-step naive forecast, with season=m the forecast that repeats
+    the value m steps earlier (m=12 for monthly data with a yearly season).
     """
     y_train = np.asarray(y_train, dtype=np.float64)
     if y_train.ndim != 1 or y_train.size <= season:

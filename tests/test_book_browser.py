@@ -45,10 +45,14 @@ def _unavailable():
 def toc_pages():
     """Document names in _toc.yml order, e.g. 'chapters/intro'."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        pages += [entry["file"] for entry in part["chapters"]]
-    return pages
+
+    def walk(entries):
+        for entry in entries:
+            yield entry["file"]
+            yield from walk(entry.get("sections", []))
+
+    return [toc["root"], *(page for part in toc.get("parts", [])
+                           for page in walk(part["chapters"]))]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

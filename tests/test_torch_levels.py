@@ -83,15 +83,6 @@ def test_benchmark_runs_and_reports_every_contender():
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
-@pytest.fixture
-def no_tf32():
-    """cuDNN may use TF32 tensor cores for float32 RNNs by default; compare in full float32."""
-    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    yield
-    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
-
-
 @pytest.mark.cuda
 @cuda
 @pytest.mark.parametrize("name", LEVELS)

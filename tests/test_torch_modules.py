@@ -279,20 +279,11 @@ def test_bad_input_raises_clear_error(build, call, match):
 
 # ---------------------------------------------------------------- CUDA (skipped without a GPU)
 
-@pytest.fixture
-def cuda_float32():
-    """cuDNN may use TF32 tensor cores for float32 RNNs by default; compare in full float32."""
-    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    yield
-    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
-
-
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("packed", (False, True))
-def test_layer_matches_cudnn_float32(mode, packed, cuda_float32):
+def test_layer_matches_cudnn_float32(mode, packed, no_tf32):
     torch.manual_seed(0)
     options = {"num_layers": 2, "bidirectional": True, "batch_first": True}
     theirs = getattr(torch.nn, mode)(16, 32, **options).cuda()

@@ -22,13 +22,13 @@ def recurrent_params(rng, gates, d, h, scale=0.5):
             "bias_hh": rng.uniform(-scale, scale, gates * h)}
 
 
-def grad_checks(probe, prefix="grads", points=(1, 1, 1)):
+def grad_checks(probe, prefix="grads", points=(1, 1, 1), summed_over="the batch"):
     """Checks for weight_ih, weight_hh and the two biases of a gradient dict."""
     p_ih, p_hh, p_b = points
     return (
-        Check("grad_weight_ih", "dL/dW_ih, summed over the batch", p_ih, probe,
+        Check("grad_weight_ih", f"dL/dW_ih, summed over {summed_over}", p_ih, probe,
               (f"{prefix}.weight_ih",)),
-        Check("grad_weight_hh", "dL/dW_hh, summed over the batch", p_hh, probe,
+        Check("grad_weight_hh", f"dL/dW_hh, summed over {summed_over}", p_hh, probe,
               (f"{prefix}.weight_hh",)),
         Check("grad_biases", "dL/db_ih and dL/db_hh", p_b, probe,
               (f"{prefix}.bias_ih", f"{prefix}.bias_hh")),

@@ -31,7 +31,7 @@ CHECKS = (
     Check("forward_hs", "hidden states of every step, shape (N, T, H)", 3, "seq", ("hs",)),
     Check("backward_dx", "dL/dx for every step", 2, "seq", ("dx",)),
     Check("backward_dh0", "dL/dh0, through all T steps", 2, "seq", ("dh0",)),
-    *grad_checks("seq", points=(1, 1, 1)),
+    *grad_checks("seq", points=(1, 1, 1), summed_over="all time steps and the batch"),
 )
 
 
