@@ -19,21 +19,13 @@ import torch
 from rnncourse import reference as ref
 from rnncourse.interop import params_to_torch
 
-CELLS = {
-    "rnn": (torch.nn.RNN, ref.rnn_forward, ref.rnn_backward),
-    "lstm": (torch.nn.LSTM, ref.lstm_forward, ref.lstm_backward),
-    "gru": (torch.nn.GRU, ref.gru_forward, ref.gru_backward),
-}
+TORCH_LAYERS = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 
 
 def reference_step(cell, x, params):
-    """One forward+backward of the NumPy layer with a random upstream gradient."""
-    _, forward, backward = CELLS[cell]
-    if cell == "lstm":
-        hs, _, cache = forward(x, None, None, params)
-    else:
-        hs, cache = forward(x, None, params)
-    backward(np.ones_like(hs), cache)
+    """One forward+backward of the NumPy layer with an upstream gradient of ones."""
+    hs, _, cache = ref.sequence_forward(cell, x, None, params)
+    ref.sequence_backward(np.ones_like(hs), cache)
 
 
 def torch_step(module, x):
@@ -46,7 +38,7 @@ def bench(cell, dtype, n, d, h, t, reps, rng):
     params = {k: v.astype(dtype) for k, v in
               ref.init_params(cell, d, h, scheme="pytorch", rng=rng).items()}
     x = rng.standard_normal((n, t, d)).astype(dtype)
-    module = CELLS[cell][0](d, h, batch_first=True).to(getattr(torch, np.dtype(dtype).name))
+    module = TORCH_LAYERS[cell](d, h, batch_first=True).to(getattr(torch, np.dtype(dtype).name))
     params_to_torch(params, module)
     xt = torch.from_numpy(x).requires_grad_()
     ours, theirs = [], []
@@ -75,7 +67,7 @@ def main(argv=None):
           f"median of {args.reps}, torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"{'cell':5} {'dtype':8} {'numpy ms':>9} {'torch ms':>9} {'ratio':>6}")
     for dtype in (np.float64, np.float32):
-        for cell in CELLS:
+        for cell in TORCH_LAYERS:
             ours, theirs = bench(cell, dtype, args.batch, args.input, args.hidden, args.steps,
                                  args.reps, rng)
             print(f"{cell:5} {np.dtype(dtype).name:8} {ours * 1e3:9.2f} {theirs * 1e3:9.2f} "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+from .reference import PARAM_NAMES
 
 
 def _torch_names(module, layer):
@@ -20,7 +20,7 @@ def _torch_names(module, layer):
     if getattr(module, "proj_size", 0):
         raise ValueError("params_from_torch: LSTMs with proj_size > 0 are not supported")
     suffix = f"_l{layer}" if has_layers else ""
-    return {name: name + suffix for name in NAMES}
+    return {name: name + suffix for name in PARAM_NAMES}
 
 
 def params_from_torch(module, layer=0):

@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse.baselines import MajorityClass, MultinomialNaiveBayes, ngrams
-from rnncourse.classify import balanced_class_weights, fit_classifier, predict_logits
-from rnncourse.models import SequenceClassifier
+from rnncourse.apps.classify import (
+    MajorityClass,
+    MultinomialNaiveBayes,
+    SequenceClassifier,
+    balanced_class_weights,
+    fit_classifier,
+    ngrams,
+    predict_logits,
+)
 
 
 def test_ngrams_with_boundaries():

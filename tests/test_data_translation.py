@@ -1,13 +1,13 @@
 """English-French pairs: normalisation, tokenisation, and a split by English sentence."""
 
-from rnncourse.data.translation import load_pairs, normalise, split_pairs, tokenize
+from rnncourse.data.translation import load_pairs, normalise, split_pairs, words_and_punctuation
 
 
 def test_normalise_and_tokenize_french_typography():
     s = normalise("J\u2019ai froid\u202f! \u00abOui\u00bb")
     assert s == "j'ai froid ! \"oui\""
-    assert tokenize(s) == ["j'ai", "froid", "!", '"', "oui", '"']
-    assert tokenize("qu'il est-ce") == ["qu'il", "est", "-", "ce"]
+    assert words_and_punctuation(s) == ["j'ai", "froid", "!", '"', "oui", '"']
+    assert words_and_punctuation("qu'il est-ce") == ["qu'il", "est", "-", "ce"]
 
 
 def test_pairs_and_split_by_english_sentence():

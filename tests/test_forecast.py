@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse.forecast import (
+from rnncourse.apps.forecast import (
+    SequenceRegressor,
     StandardScaler,
     WindowForecaster,
     make_windows,
@@ -12,7 +13,6 @@ from rnncourse.forecast import (
     rolling_forecasts,
     seasonal_naive_forecast,
 )
-from rnncourse.models import SequenceRegressor
 
 
 def test_make_windows_targets_follow_their_window():

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from rnncourse.apps.longrange import adding_regressor, hidden_state_gradients, train_adding
 from rnncourse.data.synthetic import adding_problem
-from rnncourse.longrange import adding_regressor, hidden_state_gradients, train_adding
 
 
 @pytest.fixture

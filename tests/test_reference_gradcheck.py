@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _cells import CELLS, random_problem, seq_backward, seq_forward, step_backward, step_forward
+from _cells import CELLS, random_problem
 
 from rnncourse import reference as ref
 from rnncourse.reference import numerical_gradient, rel_error
@@ -17,13 +17,13 @@ def test_step_backward_matches_finite_differences(cell, seed):
     n, d, h = (int(v) for v in rng0.integers(1, 5, size=3))
     rng, params, x3, h_prev, c_prev = random_problem(cell, n, 1, d, h, seed)
     x = x3[:, 0]
-    h_new, c_new, cache = step_forward(cell, x, h_prev, c_prev, params)
+    h_new, c_new, cache = ref.step_forward(cell, x, h_prev, params, c_prev)
     dh = rng.standard_normal(h_new.shape)
     dc = rng.standard_normal(h_new.shape) if cell == "lstm" else None
-    dx, dh_prev, dc_prev, grads = step_backward(cell, dh, dc, cache)
+    dx, dh_prev, dc_prev, grads = ref.step_backward(dh, cache, dc)
 
     def loss():
-        h_out, c_out, _ = step_forward(cell, x, h_prev, c_prev, params)
+        h_out, c_out, _ = ref.step_forward(cell, x, h_prev, params, c_prev)
         return np.sum(h_out * dh) + (np.sum(c_out * dc) if cell == "lstm" else 0.0)
 
     checks = [(dx, x), (dh_prev, h_prev)] + [(grads[k], params[k]) for k in params]
@@ -38,13 +38,13 @@ def test_step_backward_matches_finite_differences(cell, seed):
 def test_sequence_backward_matches_finite_differences(cell, shape):
     n, t, d, h = shape
     rng, params, x, h0, c0 = random_problem(cell, n, t, d, h, seed=sum(shape))
-    hs, c_t, cache = seq_forward(cell, x, h0, c0, params)
+    hs, c_t, cache = ref.sequence_forward(cell, x, h0, params, c0)
     dhs = rng.standard_normal(hs.shape)
     dc_t = rng.standard_normal(c_t.shape) if cell == "lstm" else None
-    dx, dh0, dc0, grads = seq_backward(cell, dhs, dc_t, cache)
+    dx, dh0, dc0, grads = ref.sequence_backward(dhs, cache, dc_t)
 
     def loss():
-        hs_, c_, _ = seq_forward(cell, x, h0, c0, params)
+        hs_, c_, _ = ref.sequence_forward(cell, x, h0, params, c0)
         return np.sum(hs_ * dhs) + (np.sum(c_ * dc_t) if cell == "lstm" else 0.0)
 
     checks = [(dx, x), (dh0, h0)] + [(grads[k], params[k]) for k in params]

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _cells import CELLS, random_problem, seq_forward, step_forward
+from _cells import CELLS, random_problem
 
 from rnncourse import reference as ref
 
@@ -11,19 +11,19 @@ from rnncourse import reference as ref
 def test_sequence_input_errors(cell):
     _, params, x, h0, c0 = random_problem(cell, 2, 3, 4, 5, seed=0)
     with pytest.raises(ValueError, match=r"x: expected a 3-d array .*got 2-d"):
-        seq_forward(cell, x[:, 0], h0, c0, params)
+        ref.sequence_forward(cell, x[:, 0], h0, params, c0)
     with pytest.raises(ValueError, match=r"x: expected shape \(N, T, D=4\), got \(2, 3, 6\)"):
-        seq_forward(cell, np.zeros((2, 3, 6)), h0, c0, params)
+        ref.sequence_forward(cell, np.zeros((2, 3, 6)), h0, params, c0)
     with pytest.raises(ValueError, match=r"h0: expected shape \(N=2, H=5\), got \(2, 4\)"):
-        seq_forward(cell, x, h0[:, :4], c0, params)
+        ref.sequence_forward(cell, x, h0[:, :4], params, c0)
     with pytest.raises(ValueError, match=r"h0: .*N=2.*got \(3, 5\)"):
-        seq_forward(cell, x, np.zeros((3, 5)), c0, params)
+        ref.sequence_forward(cell, x, np.zeros((3, 5)), params, c0)
     bad = x.copy()
     bad[0, 1, 2] = np.nan
     with pytest.raises(ValueError, match="x: expected finite values, got 1 NaN/inf"):
-        seq_forward(cell, bad, h0, c0, params)
+        ref.sequence_forward(cell, bad, h0, params, c0)
     with pytest.raises(ValueError, match="T >= 1"):
-        seq_forward(cell, np.zeros((2, 0, 4)), h0, c0, params)
+        ref.sequence_forward(cell, np.zeros((2, 0, 4)), h0, params, c0)
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -31,25 +31,25 @@ def test_parameter_errors(cell):
     _, params, x, h0, c0 = random_problem(cell, 2, 3, 4, 5, seed=0)
     missing = {k: v for k, v in params.items() if k != "bias_hh"}
     with pytest.raises(ValueError, match=r"missing \['bias_hh'\]"):
-        seq_forward(cell, x, h0, c0, missing)
+        ref.sequence_forward(cell, x, h0, missing, c0)
     wrong = dict(params, bias_ih=params["bias_ih"][:-1])
     with pytest.raises(ValueError, match=r"params\['bias_ih'\]: expected shape"):
-        seq_forward(cell, x, h0, c0, wrong)
+        ref.sequence_forward(cell, x, h0, wrong, c0)
     other_cell = {"rnn": "gru", "lstm": "rnn", "gru": "lstm"}[cell]
     _, foreign, *_ = random_problem(other_cell, 2, 3, 4, 5, seed=0)
     with pytest.raises(ValueError, match=rf"weight_hh'\]: expected shape .* for {cell.upper()}"):
-        seq_forward(cell, x, h0, c0, foreign)
+        ref.sequence_forward(cell, x, h0, foreign, c0)
     inf = dict(params, weight_hh=params["weight_hh"] * np.inf)
     with pytest.raises(ValueError, match="finite"):
-        seq_forward(cell, x, h0, c0, inf)
+        ref.sequence_forward(cell, x, h0, inf, c0)
 
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_step_and_backward_errors(cell):
     _, params, x, h0, c0 = random_problem(cell, 2, 3, 4, 5, seed=0)
     with pytest.raises(ValueError, match=r"x: expected shape \(N, D=4\)"):
-        step_forward(cell, x[:, :, :3].reshape(2, 9)[:, :3], h0, c0, params)
-    hs, _, cache = seq_forward(cell, x, h0, c0, params)
+        ref.step_forward(cell, x[:, :, :3].reshape(2, 9)[:, :3], h0, params, c0)
+    hs, _, cache = ref.sequence_forward(cell, x, h0, params, c0)
     backward = {"rnn": ref.rnn_backward, "gru": ref.gru_backward,
                 "lstm": ref.lstm_backward}[cell]
     with pytest.raises(ValueError, match=r"dhs: expected shape \(2, 3, 5\)"):

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from _cells import CELLS, random_problem, seq_backward, seq_forward, step_backward, step_forward
+from _cells import CELLS, random_problem
 
+from rnncourse import reference as ref
 from rnncourse.interop import params_from_torch, params_to_torch
 
 TOL = 1e-10
@@ -31,10 +32,10 @@ def test_sequence_matches_torch_nn(cell, shape):
     module = MODULES[cell](d, h, batch_first=True).double()
     params_to_torch(params, module)
 
-    hs, c_t, cache = seq_forward(cell, x, h0, c0, params)
+    hs, c_t, cache = ref.sequence_forward(cell, x, h0, params, c0)
     dhs = rng.standard_normal(hs.shape)
     dc_t = rng.standard_normal(h0.shape) if cell == "lstm" else None
-    dx, dh0, dc0, grads = seq_backward(cell, dhs, dc_t, cache)
+    dx, dh0, dc0, grads = ref.sequence_backward(dhs, cache, dc_t)
 
     xt, h0t = t64(x), t64(h0[None])
     if cell == "lstm":
@@ -62,10 +63,10 @@ def test_step_matches_torch_cell(cell):
     x = x3[:, 0]
     module = CELL_MODULES[cell](4, 6).double()
     params_to_torch(params, module)
-    h_new, c_new, cache = step_forward(cell, x, h_prev, c_prev, params)
+    h_new, c_new, cache = ref.step_forward(cell, x, h_prev, params, c_prev)
     dh = rng.standard_normal(h_new.shape)
     dc = rng.standard_normal(h_new.shape) if cell == "lstm" else None
-    dx, dh_prev, dc_prev, grads = step_backward(cell, dh, dc, cache)
+    dx, dh_prev, dc_prev, grads = ref.step_backward(dh, cache, dc)
 
     xt, ht = t64(x), t64(h_prev)
     if cell == "lstm":

@@ -3,9 +3,8 @@
 import pytest
 import torch
 
+from rnncourse.apps.charlm import CharLM, beam_search, generate, next_char_probs, repetition_rate
 from rnncourse.data import CharVocab
-from rnncourse.models import CharLM
-from rnncourse.sample import beam_search, generate, next_char_probs, repetition_rate
 
 
 @pytest.fixture

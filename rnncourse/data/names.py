@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .paths import data_path
+from .splits import check_fractions, three_way_split
 
 LANGUAGES = ("Arabic", "Chinese", "Czech", "Dutch", "English", "French", "German", "Greek",
              "Irish", "Italian", "Japanese", "Korean", "Polish", "Portuguese", "Russian",
@@ -34,8 +35,7 @@ def split_names(pairs, fractions=(0.8, 0.1, 0.1), seed=0):
     (so even the rarest language has validation and test names); a name with
     several labels goes where its first language puts it, with all its labels.
     """
-    if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-9:
-        raise ValueError(f"fractions: expected three values summing to 1, got {fractions}")
+    check_fractions(fractions)
     rng = np.random.default_rng(seed)
     labels_of = {}
     for name, label in pairs:
@@ -46,10 +46,6 @@ def split_names(pairs, fractions=(0.8, 0.1, 0.1), seed=0):
     parts = ([], [], [])
     for label in sorted(by_language):
         names = by_language[label]
-        order = rng.permutation(len(names))
-        cut1 = int(round(fractions[0] * len(names)))
-        cut2 = cut1 + int(round(fractions[1] * len(names)))
-        for i, j in enumerate(order):
-            part = parts[0 if i < cut1 else 1 if i < cut2 else 2]
-            part.extend((names[j], lab) for lab in labels_of[names[j]])
+        for part, idx in zip(parts, three_way_split(len(names), fractions, rng), strict=True):
+            part.extend((names[j], lab) for j in idx for lab in labels_of[names[j]])
     return parts

@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from .paths import data_path
+from .splits import check_fractions, three_way_split
 
 SOURCES = ("amazon", "imdb", "yelp")
 _C1 = str.maketrans({"\u0096": "-", "\u0097": "-", "\u0085": "..."})
@@ -40,22 +41,18 @@ def load_sentiment():
     return rows
 
 
-def tokenize(sentence):
+def lowercase_words(sentence):
     """Lower-cased words (keeping inner apostrophes: "don't") plus "!" and "?" as tokens."""
     return _TOKEN.findall(sentence.lower())
 
 
 def split_sentiment(rows, fractions=(0.8, 0.1, 0.1), seed=0):
     """Seeded train/validation/test split, stratified by (source, label)."""
-    if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-9:
-        raise ValueError(f"fractions: expected three values summing to 1, got {fractions}")
+    check_fractions(fractions)
     rng = np.random.default_rng(seed)
     parts = ([], [], [])
     for key in sorted({(src, lab) for _, lab, src in rows}):
         group = [r for r in rows if (r[2], r[1]) == key]
-        order = rng.permutation(len(group))
-        cut1 = int(round(fractions[0] * len(group)))
-        cut2 = cut1 + int(round(fractions[1] * len(group)))
-        for i, j in enumerate(order):
-            parts[0 if i < cut1 else 1 if i < cut2 else 2].append(group[j])
+        for part, idx in zip(parts, three_way_split(len(group), fractions, rng), strict=True):
+            part.extend(group[j] for j in idx)
     return parts

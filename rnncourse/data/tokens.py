@@ -7,12 +7,16 @@ from collections import Counter
 
 import numpy as np
 
-PAD, UNK = "<pad>", "<unk>"
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+#: Indices of the special tokens: padding and unknown come first in every vocabulary;
+#: a vocabulary built with ``extra=(BOS, EOS)`` (a translation target) puts those next.
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 
 
 class TokenVocab:
     """Tokens seen at least ``min_freq`` times in the training sequences, indexed after the
-    special tokens: 0 = ``<pad>``, 1 = ``<unk>`` (then any ``extra`` specials, e.g. ``<bos>``).
+    special tokens: :data:`PAD_ID` = ``<pad>``, :data:`UNK_ID` = ``<unk>`` (then any ``extra``
+    specials, e.g. ``<bos>``, ``<eos>`` at :data:`BOS_ID`, :data:`EOS_ID`).
 
     Build it from the training split only, so that held-out text can contain
     unknown tokens, as new input will.
@@ -30,22 +34,22 @@ class TokenVocab:
 
     @property
     def pad(self):
-        return 0
+        return PAD_ID
 
     @property
     def unk(self):
-        return 1
+        return UNK_ID
 
     def encode(self, seq):
-        """Sequence of tokens -> list of indices (unknown tokens -> 1)."""
-        return [self.index.get(t, 1) for t in seq]
+        """Sequence of tokens -> list of indices (unknown tokens -> :data:`UNK_ID`)."""
+        return [self.index.get(t, UNK_ID) for t in seq]
 
     def decode(self, ids, sep=""):
         """Indices -> tokens joined with ``sep`` (padding dropped)."""
-        return sep.join(self.tokens[int(i)] for i in ids if int(i) != 0)
+        return sep.join(self.tokens[int(i)] for i in ids if int(i) != PAD_ID)
 
 
-def pad_batch(sequences, pad=0):
+def pad_batch(sequences, pad=PAD_ID):
     """Right-pad integer sequences: returns ids (N, T_max) int64 and lengths (N,) int64."""
     if not sequences:
         raise ValueError("pad_batch: expected at least one sequence, got none")

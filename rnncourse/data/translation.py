@@ -16,6 +16,7 @@ import unicodedata
 import numpy as np
 
 from .paths import data_path
+from .splits import check_fractions, three_way_split
 
 #: French typography puts (narrow) no-break spaces before ! ? : ; and uses curly quotes.
 _NORMALISE = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "\u2019": "'",
@@ -29,7 +30,7 @@ def normalise(sentence):
     return " ".join(sentence.split())
 
 
-def tokenize(sentence):
+def words_and_punctuation(sentence):
     """Words (keeping apostrophes inside and at the end: "j'ai", "qu'", "don't") and
     punctuation marks as separate tokens, from a :func:`normalise`-d sentence."""
     return _TOKEN.findall(sentence)
@@ -52,14 +53,10 @@ def split_pairs(pairs, fractions=(0.8, 0.1, 0.1), seed=0):
     Returns three dicts {english: [french translations]}, so every translation of
     a sentence lands in the same split.
     """
-    if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-9:
-        raise ValueError(f"fractions: expected three values summing to 1, got {fractions}")
+    check_fractions(fractions)
     translations = {}
     for eng, fra in pairs:
         translations.setdefault(eng, []).append(fra)
     english = sorted(translations)
-    order = np.random.default_rng(seed).permutation(len(english))
-    cut1 = int(round(fractions[0] * len(english)))
-    cut2 = cut1 + int(round(fractions[1] * len(english)))
-    parts = (order[:cut1], order[cut1:cut2], order[cut2:])
+    parts = three_way_split(len(english), fractions, np.random.default_rng(seed))
     return tuple({english[i]: translations[english[i]] for i in sorted(p)} for p in parts)

@@ -7,7 +7,7 @@ back. They run in the child process, next to the learner's code.
 
 from __future__ import annotations
 
-PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+from ..reference import PARAM_NAMES
 
 
 def unpack_pair(value, what):

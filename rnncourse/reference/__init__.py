@@ -1,10 +1,15 @@
 """NumPy reference implementation: float64, batched, batch-first, forward/backward pairs.
 
-Every forward returns ``(out, cache)`` and every backward consumes the cache;
-gradient dicts are keyed like the parameter dicts, which follow PyTorch's
-names, shapes and gate order.
+Every forward returns ``(out, cache)`` and every backward consumes the cache (a named
+tuple from :mod:`.caches`); gradient dicts are keyed like the parameter dicts, which
+follow PyTorch's names, shapes and gate order (:data:`PARAM_NAMES`). The functions in
+:mod:`.cells` run any of the three cells through one call. The gradient-flow tools live
+in :mod:`.gradflow` and the Cho et al. GRU in :mod:`.gru_variants` (import them by module).
+This package imports nothing else from ``rnncourse``.
 """
 
+from ._recurrent import param_grads
+from ._validate import PARAM_NAMES
 from .activations import (
     log_softmax,
     sigmoid,
@@ -13,7 +18,21 @@ from .activations import (
     tanh,
     tanh_grad_from_output,
 )
-from .attention import additive_attention_backward, additive_attention_forward
+from .attention import MASKED_SCORE, additive_attention_backward, additive_attention_forward
+from .caches import (
+    AffineCache,
+    AttentionCache,
+    ChoGRUCache,
+    ChoGRUStepCache,
+    EmbeddingCache,
+    GRUCache,
+    GRUStepCache,
+    LSTMCache,
+    LSTMStepCache,
+    RNNCache,
+    RNNStepCache,
+)
+from .cells import CELLS, sequence_backward, sequence_forward, step_backward, step_forward
 from .gradcheck import numerical_gradient, rel_error
 from .gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .init import SCHEMES, init_params, orthogonal
@@ -28,7 +47,16 @@ from .layers import (
     temporal_affine_forward,
 )
 from .lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
-from .optim import SGD, Adagrad, Adam, Momentum, Optimizer, clip_grad_norm, clip_grad_value
+from .optim import (
+    SGD,
+    Adagrad,
+    Adam,
+    Momentum,
+    Optimizer,
+    clip_grad_norm,
+    clip_grad_value,
+    global_norm,
+)
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 __all__ = [name for name in dir() if not name.startswith("_")]

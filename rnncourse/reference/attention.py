@@ -16,6 +16,7 @@ import numpy as np
 
 from ._validate import check_array, check_grad
 from .activations import softmax, tanh, tanh_grad_from_output
+from .caches import AttentionCache
 
 #: Score given to masked positions before the softmax: exp of it underflows to exactly 0,
 #: and unlike -inf it never produces inf - inf = NaN.
@@ -63,7 +64,7 @@ def additive_attention_forward(query, keys, params, mask=None):
     scores = np.where(mask, hidden @ v, MASKED_SCORE)                   # (N, S)
     weights = softmax(scores, axis=1)
     context = np.einsum("ns,nsh->nh", weights, keys)
-    cache = (query, keys, w_q, w_k, v, hidden, weights)
+    cache = AttentionCache(query, keys, w_q, w_k, v, hidden, weights)
     return (context, weights), cache
 
 

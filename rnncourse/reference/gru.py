@@ -19,6 +19,7 @@ import numpy as np
 from ._recurrent import check_sequence, check_step, param_grads, previous_states, time_major
 from ._validate import check_grad
 from .activations import sigmoid
+from .caches import GRUCache, GRUStepCache
 
 
 def gru_cell(xp, h_prev, w_hh, b_hh):
@@ -54,7 +55,7 @@ def gru_step_forward(x, h_prev, params):
     x, h_prev = check_step("gru", x, h_prev, params)
     xp = x @ params["weight_ih"].T + params["bias_ih"]
     h, gates, hn = gru_cell(xp, h_prev, params["weight_hh"], params["bias_hh"])
-    return h, (x, h_prev, gates, hn, params)
+    return h, GRUStepCache(x, h_prev, gates, hn, params)
 
 
 def gru_step_backward(dh, cache):
@@ -76,7 +77,7 @@ def gru_forward(x, h0, params):
     for t in range(steps):
         h, gates[t], hns[t] = gru_cell(xp[t], h, params["weight_hh"], params["bias_hh"])
         hs[t] = h
-    return np.swapaxes(hs, 0, 1), (x, h0, hs, gates, hns, params)
+    return np.swapaxes(hs, 0, 1), GRUCache(x, h0, hs, gates, hns, params)
 
 
 def gru_backward(dhs, cache):

@@ -18,6 +18,7 @@ import numpy as np
 from ._recurrent import check_sequence, check_step, param_grads, previous_states, time_major
 from ._validate import check_grad
 from .activations import sigmoid
+from .caches import ChoGRUCache, ChoGRUStepCache
 
 
 def cho_gru_cell(xp, h_prev, w_hh, b_hh):
@@ -61,7 +62,7 @@ def cho_gru_step_forward(x, h_prev, params):
     x, h_prev = check_step("gru", x, h_prev, params)
     xp = x @ params["weight_ih"].T + params["bias_ih"]
     h, gates = cho_gru_cell(xp, h_prev, params["weight_hh"], params["bias_hh"])
-    return h, (x, h_prev, gates, params)
+    return h, ChoGRUStepCache(x, h_prev, gates, params)
 
 
 def cho_gru_step_backward(dh, cache):
@@ -82,7 +83,7 @@ def cho_gru_forward(x, h0, params):
     for t in range(xp.shape[0]):
         h, gates[t] = cho_gru_cell(xp[t], h, params["weight_hh"], params["bias_hh"])
         hs[t] = h
-    return np.swapaxes(hs, 0, 1), (x, h0, hs, gates, params)
+    return np.swapaxes(hs, 0, 1), ChoGRUCache(x, h0, hs, gates, params)
 
 
 def cho_gru_backward(dhs, cache):

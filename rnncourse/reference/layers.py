@@ -11,6 +11,7 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import log_softmax
+from .caches import AffineCache, EmbeddingCache
 
 
 def affine_forward(x, weight, bias):
@@ -27,7 +28,7 @@ def affine_forward(x, weight, bias):
         raise ValueError(f"x: expected shape (..., D={d}) to match weight {weight.shape}, "
                          f"got {x.shape}")
     out = x @ weight.T + bias
-    return out, (x, weight)
+    return out, AffineCache(x, weight)
 
 
 def affine_backward(dout, cache):
@@ -63,7 +64,7 @@ def embedding_forward(idx, weight):
     if idx.size and (idx.min() < 0 or idx.max() >= v):
         raise ValueError(f"idx: expected values in [0, V={v}), got range "
                          f"[{idx.min()}, {idx.max()}]")
-    return weight[idx], (idx, weight.shape)
+    return weight[idx], EmbeddingCache(idx, weight.shape)
 
 
 def embedding_backward(dout, cache):

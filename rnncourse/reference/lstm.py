@@ -15,6 +15,7 @@ import numpy as np
 from ._recurrent import check_sequence, check_step, param_grads, previous_states, time_major
 from ._validate import check_grad
 from .activations import sigmoid
+from .caches import LSTMCache, LSTMStepCache
 
 
 def lstm_cell(xp, h_prev, c_prev, w_hh):
@@ -55,7 +56,7 @@ def lstm_step_forward(x, h_prev, c_prev, params):
     x, h_prev, c_prev = check_step("lstm", x, h_prev, params, c_prev)
     xp = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]
     h, c, gates, tanh_c = lstm_cell(xp, h_prev, c_prev, params["weight_hh"])
-    return h, c, (x, h_prev, c_prev, gates, tanh_c, params)
+    return h, c, LSTMStepCache(x, h_prev, c_prev, gates, tanh_c, params)
 
 
 def lstm_step_backward(dh, dc, cache):
@@ -79,7 +80,7 @@ def lstm_forward(x, h0, c0, params):
     for t in range(steps):
         h, c, gates[t], tanh_cs[t] = lstm_cell(xp[t], h, c, params["weight_hh"])
         hs[t], cs[t] = h, c
-    return np.swapaxes(hs, 0, 1), c, (x, h0, c0, hs, cs, tanh_cs, gates, params)
+    return np.swapaxes(hs, 0, 1), c, LSTMCache(x, h0, c0, hs, cs, tanh_cs, gates, params)
 
 
 def lstm_backward(dhs, cache, dcT=None):

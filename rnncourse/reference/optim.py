@@ -6,6 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def global_norm(grads):
+    """L2 norm of a dict of gradient arrays taken together, as gradient clipping sees it:
+    sqrt(sum_k ||g_k||^2)."""
+    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+
+
 def clip_grad_norm(grads, max_norm):
     """Rescale all gradients together so their global L2 norm is at most ``max_norm``.
 
@@ -14,7 +20,7 @@ def clip_grad_norm(grads, max_norm):
     """
     if not max_norm > 0:
         raise ValueError(f"max_norm: expected a positive number, got {max_norm}")
-    norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    norm = global_norm(grads)
     scale = min(1.0, max_norm / (norm + 1e-12))
     if scale < 1.0:
         for g in grads.values():

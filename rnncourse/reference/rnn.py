@@ -11,6 +11,7 @@ import numpy as np
 
 from ._recurrent import check_sequence, check_step, param_grads, previous_states, time_major
 from ._validate import check_grad
+from .caches import RNNCache, RNNStepCache
 
 
 def rnn_cell(xp, h_prev, w_hh):
@@ -28,7 +29,7 @@ def rnn_step_forward(x, h_prev, params):
     x, h_prev = check_step("rnn", x, h_prev, params)
     xp = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]
     h = rnn_cell(xp, h_prev, params["weight_hh"])
-    return h, (x, h_prev, h, params)
+    return h, RNNStepCache(x, h_prev, h, params)
 
 
 def rnn_step_backward(dh, cache):
@@ -50,7 +51,7 @@ def rnn_forward(x, h0, params):
     h = h0
     for t in range(xp.shape[0]):
         h = hs[t] = rnn_cell(xp[t], h, params["weight_hh"])
-    return np.swapaxes(hs, 0, 1), (x, h0, hs, params)
+    return np.swapaxes(hs, 0, 1), RNNCache(x, h0, hs, params)
 
 
 def rnn_backward(dhs, cache):

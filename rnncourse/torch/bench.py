@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import platform
 import statistics
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
 import torch
+from torch import Tensor, nn
+from torch.autograd.graph import Node
 
 from .. import reference as ref
 from ..interop import params_from_torch
@@ -43,27 +48,27 @@ class Timing:
     peak_mib: float | None = None        # CUDA only
 
     @property
-    def tokens_per_s(self):
+    def tokens_per_s(self) -> float:
         return self.batch * self.steps / self.seconds
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "tokens_per_s": self.tokens_per_s}
 
 
-def synchronize(device):
+def synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elif device.type == "mps":
         torch.mps.synchronize()
 
 
-def set_tf32(enabled):
+def set_tf32(enabled: bool) -> None:
     """Allow (or forbid) TF32 tensor cores for both cuBLAS and cuDNN, so the comparison is fair."""
     torch.backends.cuda.matmul.allow_tf32 = enabled
     torch.backends.cudnn.allow_tf32 = enabled
 
 
-def cpu_name():
+def cpu_name() -> str:
     """The CPU model from /proc/cpuinfo where there is one, else what ``platform`` knows."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -75,11 +80,12 @@ def cpu_name():
     return platform.processor() or platform.machine()
 
 
-def environment(device):
+def environment(device: torch.device) -> dict[str, str | int | bool | None]:
     """Versions and hardware, for the header of a results table."""
-    info = {"date": date.today().isoformat(), "torch": torch.__version__,
-            "numpy": np.__version__, "python": platform.python_version(),
-            "device": str(device), "cpu": cpu_name(), "threads": torch.get_num_threads()}
+    info: dict[str, str | int | bool | None] = {
+        "date": date.today().isoformat(), "torch": torch.__version__,
+        "numpy": np.__version__, "python": platform.python_version(),
+        "device": str(device), "cpu": cpu_name(), "threads": torch.get_num_threads()}
     if device.type == "cuda":
         info.update(gpu=torch.cuda.get_device_name(device), cuda=torch.version.cuda,
                     cudnn=torch.backends.cudnn.version(),
@@ -87,30 +93,38 @@ def environment(device):
     return info
 
 
-def _builders(input_size, hidden_size, device, dtype, fusers, graph, compiled_baseline):
+def _builders(input_size: int, hidden_size: int, device: torch.device, dtype: torch.dtype,
+              fusers: Sequence[str], graph: bool, compiled_baseline: bool
+              ) -> dict[str, Callable[[Tensor], nn.Module]]:
     """name -> function(sample_x) building that contender (weights loaded later)."""
-    make = {"device": device, "dtype": dtype}
-    builders = {
+    make: dict[str, Any] = {"device": device, "dtype": dtype}
+    builders: dict[str, Callable[[Tensor], nn.Module]] = {
         BASELINE: lambda x: torch.nn.LSTM(input_size, hidden_size, **make),
         "1 naive": lambda x: NaiveLSTM(input_size, hidden_size, **make),
         "2 hoisted": lambda x: HoistedLSTM(input_size, hidden_size, **make),
     }
     for fuser in fusers:
-        builders[f"3 fused ({fuser})"] = (
-            lambda x, fuser=fuser: FusedLSTM(input_size, hidden_size, fuser, **make))
+        # a def, not a lambda: mypy cannot type a lambda with a default argument
+        def build_fused(x: Tensor, fuser: str = fuser) -> nn.Module:
+            return FusedLSTM(input_size, hidden_size, fuser, **make)
+        builders[f"3 fused ({fuser})"] = build_fused
     if graph:
         builders[f"4 CUDA graph ({fusers[0] if fusers else 'eager'})"] = (
             lambda x: (FusedLSTM(input_size, hidden_size, fusers[0], **make) if fusers
                        else HoistedLSTM(input_size, hidden_size, **make)))
     if compiled_baseline:
         builders["torch.compile(nn.LSTM)"] = (
-            lambda x: torch.compile(torch.nn.LSTM(input_size, hidden_size, **make)))
+            # given a module, torch.compile returns one (its stubs say Callable)
+            lambda x: cast(nn.Module,
+                           torch.compile(torch.nn.LSTM(input_size, hidden_size, **make))))
     return builders
 
 
-def time_lstm(batch, input_size, hidden_size, steps, device=None, dtype=torch.float32,
-              fusers=("script",), reps=5, numpy=True, graph=None, compiled_baseline=False,
-              seed=0):
+def time_lstm(batch: int, input_size: int, hidden_size: int, steps: int,
+              device: torch.device | str | None = None, dtype: torch.dtype = torch.float32,
+              fusers: Sequence[str] = ("script",), reps: int = 5, numpy: bool = True,
+              graph: bool | None = None, compiled_baseline: bool = False,
+              seed: int = 0) -> list[Timing]:
     """Median seconds per forward+backward for each contender; returns a list of Timing.
 
     Contenders: torch.nn.LSTM (cuDNN on CUDA, oneDNN on CPU), levels 1-3 (level 3
@@ -127,7 +141,9 @@ def time_lstm(batch, input_size, hidden_size, steps, device=None, dtype=torch.fl
     torch.manual_seed(seed)
     x = torch.randn(steps, batch, input_size, device=device, dtype=dtype, requires_grad=True)
     dy = torch.randn(steps, batch, hidden_size, device=device, dtype=dtype)
-    state = None
+    state: dict[str, Tensor] | None = None
+    runs: dict[str, Callable[[], None]]
+    peaks: dict[str, float]
     runs, peaks = {}, {}
     for name, build in _builders(input_size, hidden_size, device, dtype, tuple(fusers), graph,
                                  compiled_baseline).items():
@@ -149,8 +165,9 @@ def time_lstm(batch, input_size, hidden_size, steps, device=None, dtype=torch.fl
         if device.type == "cuda":
             peaks[name] = (torch.cuda.max_memory_allocated(device) - base) / 2**20
     if numpy:
-        runs["NumPy reference (CPU)"] = _numpy_fwd_bwd(state, x, dy)
-    times = {name: [] for name in runs}
+        # state was set by the first contender, torch.nn.LSTM
+        runs["NumPy reference (CPU)"] = _numpy_fwd_bwd(cast("dict[str, Tensor]", state), x, dy)
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(reps):
         for name, run in runs.items():
             synchronize(device)
@@ -164,8 +181,8 @@ def time_lstm(batch, input_size, hidden_size, steps, device=None, dtype=torch.fl
             for name, seconds in medians.items()]
 
 
-def _fwd_bwd(module, x, dy):
-    def run():
+def _fwd_bwd(module: nn.Module, x: Tensor, dy: Tensor) -> Callable[[], None]:
+    def run() -> None:
         out, _ = module(x)
         out.backward(dy)
         x.grad = None
@@ -174,7 +191,7 @@ def _fwd_bwd(module, x, dy):
     return run
 
 
-def _numpy_fwd_bwd(state, x, dy):
+def _numpy_fwd_bwd(state: Mapping[str, Tensor], x: Tensor, dy: Tensor) -> Callable[[], None]:
     """The NumPy reference's forward and hand-written backward, batch-first, on the CPU."""
     dtype = x.detach().cpu().numpy().dtype
     module = torch.nn.LSTM(x.shape[-1], dy.shape[-1])
@@ -183,13 +200,13 @@ def _numpy_fwd_bwd(state, x, dy):
     x_np = np.ascontiguousarray(x.detach().cpu().numpy().swapaxes(0, 1))
     dy_np = np.ascontiguousarray(dy.cpu().numpy().swapaxes(0, 1))
 
-    def run():
+    def run() -> None:
         _, _, cache = ref.lstm_forward(x_np, None, None, params)
         ref.lstm_backward(dy_np, cache)
     return run
 
 
-def read_results(path):
+def read_results(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[tuple[str, Timing]]]:
     """A results file written by ``benchmarks/bench_torch_lstm.py --json``.
 
     Returns the environment dict and a list of (group, Timing) in file order.
@@ -202,7 +219,7 @@ def read_results(path):
         for r in recorded["results"]]
 
 
-def format_table(timings):
+def format_table(timings: Iterable[Timing]) -> str:
     """A plain-text table: ms per fwd+bwd, ratio to torch.nn.LSTM, tokens/s, peak MiB."""
     lines = [f"{'contender':28} {'ms':>9} {'x torch.nn':>10} {'tokens/s':>10} {'peak MiB':>9}"]
     for t in timings:
@@ -212,7 +229,7 @@ def format_table(timings):
     return "\n".join(lines)
 
 
-def lstm_flops(batch, input_size, hidden_size, steps):
+def lstm_flops(batch: int, input_size: int, hidden_size: int, steps: int) -> int:
     """Floating-point operations of one LSTM forward+backward, counting only the GEMMs.
 
     Forward: x W_ih^T over all steps, 2 T N D 4H, and h W_hh^T per step,
@@ -224,7 +241,8 @@ def lstm_flops(batch, input_size, hidden_size, steps):
     return 3 * forward
 
 
-def gemm_rate(m, k, n, device=None, dtype=torch.float32, reps=10, library="torch"):
+def gemm_rate(m: int, k: int, n: int, device: torch.device | str | None = None,
+              dtype: torch.dtype = torch.float32, reps: int = 10, library: str = "torch") -> float:
     """Best measured FLOP/s of an (m, k) @ (k, n) matrix product over reps.
 
     library="torch" times ``a @ b`` (the BLAS torch was built with, or cuBLAS);
@@ -240,10 +258,11 @@ def gemm_rate(m, k, n, device=None, dtype=torch.float32, reps=10, library="torch
                              f"on {device}")
         a_dnn, b_t_dnn = a.to_mkldnn(), b.t().contiguous().to_mkldnn()
 
-        def product():
-            return torch._C._nn.mkldnn_linear(a_dnn, b_t_dnn)   # a @ b, computed by oneDNN
+        def product() -> Tensor:
+            # a @ b, computed by oneDNN (bias is optional; torch's stub marks it required)
+            return torch._C._nn.mkldnn_linear(a_dnn, b_t_dnn)  # type: ignore[call-arg]
     elif library == "torch":
-        def product():
+        def product() -> Tensor:
             return a @ b
     else:
         raise ValueError(f"library: expected 'torch' or 'onednn', got {library!r}")
@@ -257,13 +276,14 @@ def gemm_rate(m, k, n, device=None, dtype=torch.float32, reps=10, library="torch
     return 2 * m * k * n / min(times[1:])
 
 
-def count_autograd_nodes(output):
+def count_autograd_nodes(output: Tensor) -> int:
     """Number of distinct backward nodes in the graph that produced ``output``.
 
     Each node is one recorded operation: a fixed cost in the forward (Python,
     dispatcher, on a GPU a kernel launch) and again in the backward.
     """
-    seen, stack = set(), [output.grad_fn]
+    seen: set[Node] = set()
+    stack: list[Node | None] = [output.grad_fn]
     while stack:
         node = stack.pop()
         if node is None or node in seen:
@@ -273,7 +293,7 @@ def count_autograd_nodes(output):
     return len(seen)
 
 
-def tiny_op_seconds(ops=200, reps=5):
+def tiny_op_seconds(ops: int = 200, reps: int = 5) -> float:
     """Fixed cost of one elementwise op, forward+backward, measured on a 1-element tensor."""
     x = torch.zeros(1, requires_grad=True)
     times = []

@@ -14,21 +14,24 @@ fuse them without repeating the gate maths.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
+from torch.types import Device
 
 NONLINEARITIES = ("tanh", "relu")
 
 
-def rnn_pointwise(xp, hp, nonlinearity: str = "tanh"):
+def rnn_pointwise(xp: Tensor, hp: Tensor, nonlinearity: str = "tanh") -> Tensor:
     """Elman step: h = act(xp + hp) with xp = x W_ih^T + b_ih, hp = h_prev W_hh^T + b_hh (N, H)."""
     a = xp + hp
     return torch.tanh(a) if nonlinearity == "tanh" else torch.relu(a)
 
 
-def lstm_pointwise(a, c_prev):
+def lstm_pointwise(a: Tensor, c_prev: Tensor) -> tuple[Tensor, Tensor]:
     """LSTM gate maths on the summed pre-activations a (N, 4H), gates i, f, g, o.
 
     c = f * c_prev + i * g,  h = o * tanh(c);  returns h, c (N, H).
@@ -39,7 +42,7 @@ def lstm_pointwise(a, c_prev):
     return o * torch.tanh(c), c
 
 
-def gru_pointwise(xp, hp, h_prev):
+def gru_pointwise(xp: Tensor, hp: Tensor, h_prev: Tensor) -> Tensor:
     """GRU gate maths (PyTorch/cuDNN convention: r multiplies W_hn h + b_hn).
 
     xp = x W_ih^T + b_ih and hp = h_prev W_hh^T + b_hh (N, 3H), gates r, z, n:
@@ -54,7 +57,7 @@ def gru_pointwise(xp, hp, h_prev):
     return (1.0 - z) * n + z * h_prev
 
 
-def reset_uniform_(module, hidden_size):
+def reset_uniform_(module: nn.Module, hidden_size: int) -> None:
     """torch.nn's initialisation: every parameter ~ U(-1/sqrt(H), 1/sqrt(H))."""
     bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
     with torch.no_grad():
@@ -62,7 +65,8 @@ def reset_uniform_(module, hidden_size):
             p.uniform_(-bound, bound)
 
 
-def make_weights(module, suffix, input_size, hidden_size, gates, bias, factory):
+def make_weights(module: nn.Module, suffix: str, input_size: int, hidden_size: int, gates: int,
+                 bias: bool, factory: Mapping[str, Any]) -> None:
     """Register weight_ih, weight_hh, bias_ih, bias_hh (+ suffix) on module, in torch.nn's order."""
     rows = gates * hidden_size
     module.register_parameter(f"weight_ih{suffix}",
@@ -74,7 +78,7 @@ def make_weights(module, suffix, input_size, hidden_size, gates, bias, factory):
             name + suffix, nn.Parameter(torch.empty(rows, **factory)) if bias else None)
 
 
-def check_size(name, value):
+def check_size(name: str, value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{name}: expected a positive int, got {value!r}")
 
@@ -82,9 +86,14 @@ def check_size(name, value):
 class _Cell(nn.Module):
     """Shared parts of the three cells: parameters, init and input checks."""
 
-    gates = 1
+    gates: int = 1
+    weight_ih: Tensor
+    weight_hh: Tensor
+    bias_ih: Tensor | None
+    bias_hh: Tensor | None
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: Device = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         check_size("input_size", input_size)
         check_size("hidden_size", hidden_size)
@@ -93,13 +102,14 @@ class _Cell(nn.Module):
                      {"device": device, "dtype": dtype})
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         reset_uniform_(self, self.hidden_size)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
-    def _check(self, input, states):
+    def _check(self, input: Tensor,
+               states: Sequence[tuple[str, Tensor | None]]) -> tuple[Tensor, list[Tensor], bool]:
         """Validate input (N, D) or unbatched (D,) and states (N, H) or (H,); None -> zeros.
 
         Returns the input and states with a batch dimension and whether it was added.
@@ -125,7 +135,7 @@ class _Cell(nn.Module):
             checked.append(s)
         return input, checked, unbatched
 
-    def _projections(self, input, h):
+    def _projections(self, input: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
         return (F.linear(input, self.weight_ih, self.bias_ih),
                 F.linear(h, self.weight_hh, self.bias_hh))
 
@@ -136,15 +146,16 @@ class RNNCell(_Cell):
     forward(input (N, D) or (D,), hx (N, H) or None) -> h' (N, H).
     """
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh",
-                 device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device: Device = None,
+                 dtype: torch.dtype | None = None) -> None:
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(f"nonlinearity: expected one of {NONLINEARITIES}, "
                              f"got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, device, dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, (h,), unbatched = self._check(input, [("hx", hx)])
         h = rnn_pointwise(*self._projections(input, h), self.nonlinearity)
         return h.squeeze(0) if unbatched else h
@@ -158,7 +169,8 @@ class LSTMCell(_Cell):
 
     gates = 4
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor,
+                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         h, c = (None, None) if hx is None else hx
         input, (h, c), unbatched = self._check(input, [("hx[0]", h), ("hx[1]", c)])
         xp, hp = self._projections(input, h)
@@ -174,7 +186,7 @@ class GRUCell(_Cell):
 
     gates = 3
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, (h,), unbatched = self._check(input, [("hx", hx)])
         h = gru_pointwise(*self._projections(input, h), h)
         return h.squeeze(0) if unbatched else h

@@ -19,11 +19,14 @@ runs the time loop with one ``h W_hh^T`` product per step.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import cast
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+from torch.types import Device
 
 from .cells import (
     NONLINEARITIES,
@@ -36,7 +39,8 @@ from .cells import (
 )
 
 
-def length_mask(lengths, steps, batch, device):
+def length_mask(lengths: Tensor | Sequence[int], steps: int, batch: int,
+                device: Device) -> Tensor:
     """Boolean mask (T, N, 1): True where step t < lengths[n]; checks 1 <= lengths <= T."""
     lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
     if tuple(lengths.shape) != (batch,):
@@ -49,7 +53,7 @@ def length_mask(lengths, steps, batch, device):
     return mask.unsqueeze(-1).to(device)
 
 
-def repack(padded, like):
+def repack(padded: Tensor, like: PackedSequence) -> PackedSequence:
     """Pack a padded time-major (T, N, F) output with the layout of PackedSequence ``like``."""
     if like.sorted_indices is not None:
         padded = padded.index_select(1, like.sorted_indices)
@@ -61,11 +65,12 @@ def repack(padded, like):
 class _Recurrent(nn.Module):
     """The shared layer stack; subclasses set ``gates`` and define ``_cell``."""
 
-    gates = 1
-    state_names = ("h_0",)
+    gates: int = 1
+    state_names: tuple[str, ...] = ("h_0",)
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: Device = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
                             ("num_layers", num_layers)):
@@ -80,7 +85,7 @@ class _Recurrent(nn.Module):
         self.bidirectional = bidirectional
         self.num_directions = 2 if bidirectional else 1
         factory = {"device": device, "dtype": dtype}
-        self._suffixes = []
+        self._suffixes: list[str] = []
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.num_directions
             for direction in range(self.num_directions):
@@ -89,13 +94,13 @@ class _Recurrent(nn.Module):
                 self._suffixes.append(suffix)
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         reset_uniform_(self, self.hidden_size)
 
-    def flatten_parameters(self):
+    def flatten_parameters(self) -> None:
         """Does nothing: kept so code written for torch.nn (which calls it for cuDNN) runs."""
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         for name, default in (("num_layers", 1), ("bias", True), ("batch_first", False),
                               ("dropout", 0.0), ("bidirectional", False)):
@@ -103,11 +108,13 @@ class _Recurrent(nn.Module):
                 s += f", {name}={getattr(self, name)}"
         return s
 
-    def _cell(self, xp, hp, h, c):
+    def _cell(self, xp: Tensor, hp: Tensor, h: Tensor,
+              c: Tensor | None) -> tuple[Tensor, Tensor | None]:
         """One step's gate maths from the two projections -> (h, c or None)."""
         raise NotImplementedError
 
-    def _initial_states(self, hx, batch, unbatched, like):
+    def _initial_states(self, hx: Tensor | tuple[Tensor, Tensor] | None, batch: int,
+                        unbatched: bool, like: Tensor) -> list[Tensor]:
         """hx as a list of (L * dirs, N, H) tensors in ``state_names`` order; None -> zeros."""
         expected = (self.num_layers * self.num_directions, batch, self.hidden_size)
         if hx is None:
@@ -118,7 +125,8 @@ class _Recurrent(nn.Module):
             raise ValueError(f"hx: expected {' and '.join(self.state_names)} as tensors, "
                              f"got {type(hx).__name__}")
         checked = []
-        for name, s in zip(self.state_names, states, strict=True):
+        # every item was checked to be a Tensor just above
+        for name, s in zip(self.state_names, cast("list[Tensor]", states), strict=True):
             if unbatched and s.dim() == 2:
                 s = s.unsqueeze(1)
             if tuple(s.shape) != expected:
@@ -127,13 +135,14 @@ class _Recurrent(nn.Module):
             checked.append(s)
         return checked
 
-    def _direction(self, x, k, h, c, mask, reverse):
+    def _direction(self, x: Tensor, k: int, h: Tensor, c: Tensor | None, mask: Tensor | None,
+                   reverse: bool) -> tuple[Tensor, Tensor, Tensor | None]:
         """Direction k (= layer * dirs + direction) over x (T, N, D_in) -> out (T, N, H), h, c."""
         w_ih, w_hh, b_ih, b_hh = (getattr(self, name + self._suffixes[k])
                                   for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
         xps = F.linear(x, w_ih, b_ih).unbind(0)        # every step's input projection at once
         steps = range(len(xps) - 1, -1, -1) if reverse else range(len(xps))
-        outs = [None] * len(xps)
+        outs: list[Tensor | None] = [None] * len(xps)
         for t in steps:
             h_new, c_new = self._cell(xps[t], F.linear(h, w_hh, b_hh), h, c)
             if mask is None:
@@ -141,16 +150,18 @@ class _Recurrent(nn.Module):
                 outs[t] = h
             else:                                      # padded steps keep the state, output 0
                 h = torch.where(mask[t], h_new, h)
-                c = None if c is None else torch.where(mask[t], c_new, c)
+                c = None if c is None else torch.where(mask[t], cast(Tensor, c_new), c)
                 outs[t] = h_new.masked_fill(~mask[t], 0.0)
-        return torch.stack(outs), h, c
+        return torch.stack(cast("list[Tensor]", outs)), h, c   # every step was filled
 
-    def forward(self, input, hx=None, *, lengths=None):
+    def forward(self, input: Tensor | PackedSequence,
+                hx: Tensor | tuple[Tensor, Tensor] | None = None, *,
+                lengths: Tensor | Sequence[int] | None = None
+                ) -> tuple[Tensor | PackedSequence, Tensor | tuple[Tensor, Tensor]]:
         """input (T, N, D) / (N, T, D) if batch_first / (T, D) / PackedSequence; optional
         lengths (N,) for a padded batch. Returns output and h_n (LSTM: (h_n, c_n))."""
-        packed = isinstance(input, PackedSequence)
         unbatched = False
-        if packed:
+        if isinstance(input, PackedSequence):
             if lengths is not None:
                 raise ValueError("lengths: a PackedSequence carries its own lengths; "
                                  "pass lengths only with a padded tensor")
@@ -168,7 +179,7 @@ class _Recurrent(nn.Module):
         steps, batch = x.shape[:2]
         mask = None if lengths is None else length_mask(lengths, steps, batch, x.device)
         states = self._initial_states(hx, batch, unbatched, x)
-        finals = [[] for _ in self.state_names]
+        finals: list[list[Tensor]] = [[] for _ in self.state_names]
         for layer in range(self.num_layers):
             outs = []
             for direction in range(self.num_directions):
@@ -177,25 +188,29 @@ class _Recurrent(nn.Module):
                 out, h, c = self._direction(x, k, states[0][k], c0, mask, reverse=direction == 1)
                 outs.append(out)
                 for final, s in zip(finals, (h, c), strict=False):
-                    final.append(s)
+                    final.append(cast(Tensor, s))      # RNN/GRU: zip stops before c (None)
             x = torch.cat(outs, dim=-1) if len(outs) > 1 else outs[0]
             if self.training and self.dropout > 0 and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, training=True)
-        finals = [torch.stack(f).squeeze(1) if unbatched else torch.stack(f) for f in finals]
-        if packed:
+        stacked = [torch.stack(f).squeeze(1) if unbatched else torch.stack(f) for f in finals]
+        output: Tensor | PackedSequence
+        if isinstance(input, PackedSequence):
             output = repack(x, input)
         elif unbatched:
             output = x.squeeze(1)
         else:
             output = x.transpose(0, 1) if self.batch_first else x
-        return output, (tuple(finals) if len(finals) > 1 else finals[0])
+        return output, (cast("tuple[Tensor, Tensor]", tuple(stacked)) if len(stacked) > 1
+                        else stacked[0])
 
 
 class RNN(_Recurrent):
     """Elman RNN, drop-in for ``torch.nn.RNN`` (same arguments, weights and outputs)."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device: Device = None,
+                 dtype: torch.dtype | None = None) -> None:
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(f"nonlinearity: expected one of {NONLINEARITIES}, "
                              f"got {nonlinearity!r}")
@@ -203,7 +218,8 @@ class RNN(_Recurrent):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device, dtype)
 
-    def _cell(self, xp, hp, h, c):
+    def _cell(self, xp: Tensor, hp: Tensor, h: Tensor,
+              c: Tensor | None) -> tuple[Tensor, Tensor | None]:
         return rnn_pointwise(xp, hp, self.nonlinearity), None
 
 
@@ -213,8 +229,9 @@ class LSTM(_Recurrent):
     gates = 4
     state_names = ("h_0", "c_0")
 
-    def _cell(self, xp, hp, h, c):
-        return lstm_pointwise(xp + hp, c)
+    def _cell(self, xp: Tensor, hp: Tensor, h: Tensor,
+              c: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        return lstm_pointwise(xp + hp, cast(Tensor, c))      # an LSTM always carries c
 
 
 class GRU(_Recurrent):
@@ -222,5 +239,6 @@ class GRU(_Recurrent):
 
     gates = 3
 
-    def _cell(self, xp, hp, h, c):
+    def _cell(self, xp: Tensor, hp: Tensor, h: Tensor,
+              c: Tensor | None) -> tuple[Tensor, Tensor | None]:
         return gru_pointwise(xp, hp, h), None

@@ -20,20 +20,31 @@ time-major interface and state-dict keys (``weight_ih_l0``, ``weight_hh_l0``,
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
+from torch.types import Device
 
 from .cells import check_size, lstm_pointwise, make_weights, reset_uniform_
 
 FUSERS = ("compile", "script")
 
+_M = TypeVar("_M", bound=nn.Module)
+
 
 class NaiveLSTM(nn.Module):
     """Level 1: per-step cell, two matrix products and eager gate maths at every step."""
 
-    def __init__(self, input_size, hidden_size, device=None, dtype=None):
+    weight_ih_l0: Tensor
+    weight_hh_l0: Tensor
+    bias_ih_l0: Tensor
+    bias_hh_l0: Tensor
+
+    def __init__(self, input_size: int, hidden_size: int, device: Device = None,
+                 dtype: torch.dtype | None = None) -> None:
         super().__init__()
         check_size("input_size", input_size)
         check_size("hidden_size", hidden_size)
@@ -42,10 +53,11 @@ class NaiveLSTM(nn.Module):
                      {"device": device, "dtype": dtype})
         reset_uniform_(self, hidden_size)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"
 
-    def initial_state(self, x, hx):
+    def initial_state(self, x: Tensor,
+                      hx: tuple[Tensor, Tensor] | None) -> tuple[Tensor, Tensor]:
         """Check x (T, N, D); return (h_0, c_0) as (N, H) tensors (zeros when hx is None)."""
         if x.dim() != 3 or x.shape[-1] != self.input_size or x.shape[0] == 0:
             raise ValueError(f"x: expected shape (T >= 1, N, {self.input_size}), "
@@ -61,7 +73,8 @@ class NaiveLSTM(nn.Module):
                 raise ValueError(f"{name}: expected shape {expected}, got {tuple(s.shape)}")
         return hx[0][0], hx[1][0]
 
-    def forward(self, x, hx=None):
+    def forward(self, x: Tensor,
+                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         h, c = self.initial_state(x, hx)
         outs = []
         for x_t in x.unbind(0):
@@ -75,11 +88,12 @@ class NaiveLSTM(nn.Module):
 class HoistedLSTM(NaiveLSTM):
     """Level 2: the input projection of all steps in one GEMM; one addmm per step remains."""
 
-    def gate_maths(self, a, c):
+    def gate_maths(self, a: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
         """Elementwise part of a step: pre-activations a (N, 4H), c (N, H) -> h, c."""
         return lstm_pointwise(a, c)
 
-    def forward(self, x, hx=None):
+    def forward(self, x: Tensor,
+                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         h, c = self.initial_state(x, hx)
         # (T, N, D) @ (D, 4H): one large GEMM; both biases are added once, here.
         xp = F.linear(x, self.weight_ih_l0, self.bias_ih_l0 + self.bias_hh_l0)
@@ -92,7 +106,7 @@ class HoistedLSTM(NaiveLSTM):
 
 
 @functools.cache
-def fused_lstm_pointwise(fuser):
+def fused_lstm_pointwise(fuser: str) -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]:
     """``lstm_pointwise`` compiled by ``torch.compile`` or TorchScript (one copy per fuser)."""
     if fuser == "compile":
         return torch.compile(lstm_pointwise, fullgraph=True)
@@ -110,19 +124,20 @@ class FusedLSTM(HoistedLSTM):
     default not on CPU, where it then runs the same kernels as level 2.
     """
 
-    def __init__(self, input_size, hidden_size, fuser="compile", device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, fuser: str = "compile",
+                 device: Device = None, dtype: torch.dtype | None = None) -> None:
         super().__init__(input_size, hidden_size, device, dtype)
         self.fuser = fuser
         self._fused = fused_lstm_pointwise(fuser)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return super().extra_repr() + f", fuser={self.fuser!r}"
 
-    def gate_maths(self, a, c):
+    def gate_maths(self, a: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
         return self._fused(a, c)
 
 
-def capture_cuda_graph(layer, sample_x):
+def capture_cuda_graph(layer: _M, sample_x: Tensor) -> _M:
     """Level 4: record ``layer``'s forward and backward for ``sample_x``'s shape as CUDA graphs.
 
     Returns ``layer`` itself, its forward replaced by a graph replay (see
@@ -135,4 +150,5 @@ def capture_cuda_graph(layer, sample_x):
                          f"{sample_x.device}")
     if not layer.training:
         raise ValueError("layer: capture in training mode (the graph records the backward too)")
-    return torch.cuda.make_graphed_callables(layer, (sample_x,))
+    # a module goes in, the same module (forward replaced) comes out
+    return cast(_M, torch.cuda.make_graphed_callables(layer, (sample_x,)))

@@ -6,8 +6,6 @@ import numpy as np
 
 from ..spec import Check, Variant
 
-PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-
 
 def rng_for(name: str) -> np.random.Generator:
     """A generator seeded from the exercise name: the same fixed inputs in every run."""
@@ -38,12 +36,6 @@ def grad_checks(probe, prefix="grads", points=(1, 1, 1), summed_over="the batch"
 def with_prefix(prefix, grads):
     """{"grads.weight_ih": ..., ...} from a gradient dict."""
     return {f"{prefix}.{k}": v for k, v in grads.items()}
-
-
-def outer_grads(da_x, da_h, x, h_prev):
-    """Weight and bias gradients from pre-activation gradients (N, G*H)."""
-    return {"weight_ih": da_x.T @ x, "weight_hh": da_h.T @ h_prev,
-            "bias_ih": da_x.sum(axis=0), "bias_hh": da_h.sum(axis=0)}
 
 
 def transposed_hh_variant(probe, grads, prefix="grads"):

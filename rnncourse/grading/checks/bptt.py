@@ -9,7 +9,7 @@ import numpy as np
 from rnncourse import reference as ref
 
 from ..spec import Check, Exercise, Probe, Step, Variant
-from ._common import grad_checks, outer_grads, recurrent_params, rng_for, with_prefix
+from ._common import grad_checks, recurrent_params, rng_for, with_prefix
 
 N, T, D, H = 2, 6, 3, 4
 
@@ -54,7 +54,7 @@ def _bptt(v, hs, recurrent=True, accumulate=True):
         da = dh * (1 - hs[:, t] ** 2)
         dx[:, t] = da @ p["weight_ih"]
         dh_next = da @ p["weight_hh"]
-        step = outer_grads(da, da, x[:, t], h_prev[:, t])
+        step = ref.param_grads(da, da, x[:, t], h_prev[:, t])
         for k in grads:
             grads[k] = grads[k] + step[k] if accumulate else step[k]
     return {"dx": dx, "dh0": dh_next, **with_prefix("grads", grads)}

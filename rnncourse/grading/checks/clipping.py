@@ -6,6 +6,9 @@ import functools
 
 import numpy as np
 
+from rnncourse import reference as ref
+from rnncourse.reference import PARAM_NAMES
+
 from ..compare import get_output
 from ..spec import Check, Exercise, Probe, Step, Variant, Verdict
 from ._common import rng_for
@@ -40,16 +43,14 @@ PROBES = (
           _subset("dh_last", "hs", "weight_hh"), ("norms",)),
 )
 
-KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
-
-CLIPPED = tuple(f"clipped.{k}" for k in KEYS)
+CLIPPED = tuple(f"clipped.{k}" for k in PARAM_NAMES)
 
 
 def _unchanged(result) -> Verdict:
     if result.error:  # a function that never ran has not earned this point
         return Verdict(False, result.error)
-    for key in KEYS:
+    for key in PARAM_NAMES:
         got, problem = get_output(result, f"grads.{key}")
         if problem:
             return Verdict(False, problem)
@@ -74,10 +75,6 @@ CHECKS = (
 )
 
 
-def _norm(grads):
-    return np.sqrt(sum(np.sum(g * g) for g in grads.values()))
-
-
 def _backflow(v, deriv=True, transpose=False):
     w = v["weight_hh"].T if transpose else v["weight_hh"]
     dh, norms = v["dh_last"], np.zeros(T)
@@ -91,18 +88,19 @@ def _backflow(v, deriv=True, transpose=False):
 def expected():
     v = inputs()
     g, small, c = v["grads"], v["small"], v["max_norm"]
-    scale = min(1.0, c / _norm(g))
+    clipped = {k: g[k].copy() for k in PARAM_NAMES}
+    ref.clip_grad_norm(clipped, c)
     return {
-        "norm": {"norm": np.float64(_norm(g))},
-        "clip_big": {**{f"clipped.{k}": g[k] * scale for k in KEYS},
-                     **{f"grads.{k}": g[k] for k in KEYS}},
-        "clip_small": {f"clipped.{k}": small[k] for k in KEYS},
+        "norm": {"norm": np.float64(ref.global_norm(g))},
+        "clip_big": {**{f"clipped.{k}": clipped[k] for k in PARAM_NAMES},
+                     **{f"grads.{k}": g[k] for k in PARAM_NAMES}},
+        "clip_small": {f"clipped.{k}": small[k] for k in PARAM_NAMES},
         "backflow": {"norms": _backflow(v)},
     }
 
 
 def _clip_variants(probe, grads, c):
-    norm = _norm(grads)
+    norm = ref.global_norm(grads)
     wrong = {
         "g / max(||g||, c)": ({k: g / max(norm, c) for k, g in grads.items()},
                               "you computed g / max(||g||, c): that gives the gradient norm 1 "
@@ -128,7 +126,7 @@ def variants():
         Variant("norm", {"norm": np.float64(per_tensor)},
                 "you summed the norms of the tensors; the global norm is the square root of "
                 "the sum of ALL squared entries: sqrt(sum_k ||g_k||^2)"),
-        Variant("norm", {"norm": np.float64(_norm(g) ** 2)},
+        Variant("norm", {"norm": np.float64(ref.global_norm(g) ** 2)},
                 "you returned the sum of squares; take its square root"),
         Variant("norm", {"norm": np.float64(max(np.linalg.norm(x) for x in g.values()))},
                 "you returned the largest tensor norm; the global norm combines all tensors: "

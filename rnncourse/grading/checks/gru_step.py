@@ -80,7 +80,7 @@ def variants():
     out = [Variant("step", {"h": _gru(v, **kw)}, msg) for kw, msg in forward]
     _, cache = ref.gru_step_forward(v["x"], v["h_prev"], v["params"])
     _, dh_prev, _ = ref.gru_step_backward(v["dh"], cache)
-    z = cache[2][:, H:2 * H]
+    z = cache.gates[:, H:2 * H]
     out.append(Variant("step", {"dh_prev": dh_prev - v["dh"] * z},
                        "dh_prev misses the direct path: h depends on h_prev through z * h_prev "
                        "as well as through the gates, so add dh * z"))

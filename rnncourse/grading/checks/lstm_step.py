@@ -9,7 +9,7 @@ import numpy as np
 from rnncourse import reference as ref
 
 from ..spec import Check, Exercise, Probe, Step, Variant
-from ._common import grad_checks, outer_grads, recurrent_params, rng_for, with_prefix
+from ._common import grad_checks, recurrent_params, rng_for, with_prefix
 from ._lstm_variants import forward_mistakes
 
 N, D, H = 3, 4, 5
@@ -47,19 +47,21 @@ def expected():
                      **with_prefix("grads", grads)}}
 
 
-def _backward(v, through_h=True, times_f=True):
-    """The step's backward, optionally with one of two classic slips."""
-    p = v["params"]
-    _, _, cache = ref.lstm_step_forward(v["x"], v["h_prev"], v["c_prev"], p)
-    gates, tanh_c = cache[3], cache[4]
-    i, f, g, o = np.split(gates, 4, axis=1)
-    dh, dc = v["dh"], v["dc"]
-    dc_total = dc + (dh * o * (1 - tanh_c ** 2) if through_h else 0.0)
-    da = np.concatenate([dc_total * g * i * (1 - i), dc_total * v["c_prev"] * f * (1 - f),
-                         dc_total * i * (1 - g * g), dh * tanh_c * o * (1 - o)], axis=1)
-    return {"dx": da @ p["weight_ih"], "dh_prev": da @ p["weight_hh"],
-            "dc_prev": dc_total * f if times_f else dc_total,
-            **with_prefix("grads", outer_grads(da, da, v["x"], v["h_prev"]))}
+def _backward_mistakes(v):
+    """The step's backward with one of two classic slips, computed by the reference.
+
+    Missing the path through h = o * tanh(c) means using dc alone where the total
+    dc + dh * o * (1 - tanh(c)^2) belongs: the same as the reference given dc minus
+    that path. Forgetting the forget gate in dc_prev means dc_prev / f.
+    """
+    _, _, cache = ref.lstm_step_forward(v["x"], v["h_prev"], v["c_prev"], v["params"])
+    _, f, _, o = np.split(cache.gates, 4, axis=1)
+    through_h = v["dh"] * o * (1 - cache.tanh_c ** 2)
+    dx, dh_prev, dc_prev, grads = ref.lstm_step_backward(v["dh"], v["dc"] - through_h, cache)
+    no_h_path = {"dx": dx, "dh_prev": dh_prev, "dc_prev": dc_prev,
+                 **with_prefix("grads", grads)}
+    no_f = {"dc_prev": ref.lstm_step_backward(v["dh"], v["dc"], cache)[2] / f}
+    return no_h_path, no_f
 
 
 @functools.cache
@@ -67,10 +69,11 @@ def variants():
     v = inputs()
     out = [Variant("step", {"h": h, "c": c}, msg)
            for h, c, msg in forward_mistakes(v["x"], v["h_prev"], v["c_prev"], v["params"])]
-    out.append(Variant("step", _backward(v, through_h=False),
+    no_h_path, no_f = _backward_mistakes(v)
+    out.append(Variant("step", no_h_path,
                        "the gradient of c misses the path through h = o * tanh(c): "
                        "dc_total = dc + dh * o * (1 - tanh(c)**2) before the gates"))
-    out.append(Variant("step", {"dc_prev": _backward(v, times_f=False)["dc_prev"]},
+    out.append(Variant("step", no_f,
                        "dc_prev must be multiplied by the forget gate: dc_prev = dc_total * f"))
     return out
 

@@ -11,7 +11,6 @@ from rnncourse import reference as ref
 from ..spec import Check, Exercise, Probe, Step, Variant
 from ._common import (
     grad_checks,
-    outer_grads,
     recurrent_params,
     rng_for,
     transposed_hh_variant,
@@ -52,7 +51,7 @@ def expected():
 def _backward(da, v):
     p = v["params"]
     return {"dx": da @ p["weight_ih"], "dh_prev": da @ p["weight_hh"],
-            **with_prefix("grads", outer_grads(da, da, v["x"], v["h_prev"]))}
+            **with_prefix("grads", ref.param_grads(da, da, v["x"], v["h_prev"]))}
 
 
 @functools.cache
@@ -85,7 +84,7 @@ def variants():
     da = dh * (1 - h * h)
     out.append(Variant("step", {"dh_prev": da @ p["weight_hh"].T},
                        "dh_prev = da W_hh^T; the backward of h_prev W_hh^T is da W_hh"))
-    out.append(transposed_hh_variant("step", outer_grads(da, da, x, hp)))
+    out.append(transposed_hh_variant("step", ref.param_grads(da, da, x, hp)))
     return out
 
 

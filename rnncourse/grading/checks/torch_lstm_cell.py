@@ -6,9 +6,11 @@ import functools
 
 import numpy as np
 
+from rnncourse.reference import PARAM_NAMES
+
 from ..compare import get_output
 from ..spec import Check, Exercise, Probe, Step, Variant, Verdict
-from ._common import PARAM_NAMES, recurrent_params, rng_for
+from ._common import recurrent_params, rng_for
 from ._lstm_variants import forward_mistakes
 
 N, D, H = 3, 4, 5

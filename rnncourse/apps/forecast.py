@@ -8,11 +8,12 @@ evaluated by the same :func:`rolling_forecasts`.
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
+import torch
+from torch import nn
 
-from .train import train
+from ..train import shuffled_batches, train
+from .blocks import recurrent_layer
 
 
 class StandardScaler:
@@ -87,6 +88,26 @@ def rolling_forecasts(forecast, series, first_origin, horizon):
     return preds, truth
 
 
+class SequenceRegressor(nn.Module):
+    """Read a window x (N, T) of scalars (or (N, T, D) features) and predict one value per row (N,)
+    from the last hidden state."""
+
+    def __init__(self, cell="gru", hidden_size=32, num_layers=1, input_size=1):
+        super().__init__()
+        self.input_size = input_size
+        self.rnn = recurrent_layer(cell, input_size, hidden_size, num_layers)
+        self.head = nn.Linear(hidden_size, 1)
+
+    def forward(self, x):
+        if x.dim() == 2 and self.input_size == 1:
+            x = x.unsqueeze(-1)
+        if x.dim() != 3 or x.shape[-1] != self.input_size:
+            raise ValueError(f"x: expected shape (N, T) or (N, T, {self.input_size}), "
+                             f"got {tuple(x.shape)}")
+        out, _ = self.rnn(x)
+        return self.head(out[:, -1]).squeeze(-1)
+
+
 class WindowForecaster:
     """A recurrent one-step forecaster over sliding windows, used recursively for longer horizons.
 
@@ -124,8 +145,6 @@ class WindowForecaster:
         training values). Returns the training :class:`History` with the validation MSE
         (in scaled units); the weights with the lowest validation MSE are kept.
         """
-        import torch
-
         train_values = np.asarray(train_values, dtype=np.float64)
         self.scaler.fit(np.log(train_values) if self.log else train_values)
         x, y = (torch.tensor(a, dtype=torch.float32) for a in self._windows(
@@ -133,37 +152,24 @@ class WindowForecaster:
         both = np.concatenate([train_values, val_values])
         xv, yv = (torch.tensor(a, dtype=torch.float32) for a in self._windows(
             self._to_z(both), first_target=len(train_values)))
-        gen = torch.Generator().manual_seed(0)
-        best = {"mse": np.inf, "state": None}
-
         def batches():
-            while True:
-                for idx in torch.randperm(len(y), generator=gen).split(batch_size):
-                    yield x[idx], y[idx]
+            for idx in shuffled_batches(len(y), batch_size):
+                yield x[idx], y[idx]
 
         def loss_fn(model, batch):
             return torch.nn.functional.mse_loss(model(batch[0]), batch[1])
 
         def evaluate(model):
-            mse = torch.nn.functional.mse_loss(model(xv), yv).item()
-            if mse < best["mse"]:
-                best.update(mse=mse, state=copy.deepcopy(model.state_dict()))
-            return {"val_mse": mse}
+            return {"val_mse": torch.nn.functional.mse_loss(model(xv), yv).item()}
 
         optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
-        history = train(self.model, loss_fn, batches(), optimizer, steps, clip=1.0,
-                        evaluate=evaluate, eval_every=max(steps // 50, 1),
-                        desc=f"fitting a {self.window}-step window forecaster",
-                        progress=progress)
-        self.model.load_state_dict(best["state"])
-        self.model.eval()
-        return history
+        return train(self.model, loss_fn, batches(), optimizer, steps, clip=1.0,
+                     evaluate=evaluate, eval_every=max(steps // 50, 1), keep_best="val_mse",
+                     desc=f"fitting a {self.window}-step window forecaster", progress=progress)
 
     def forecast(self, history, horizon):
         """Forecast ``horizon`` values after ``history`` (original units), feeding each
         prediction back as the next input (recursive multi-step forecasting)."""
-        import torch
-
         z = list(self._to_z(history)[-self.window:])
         if len(z) < self.window:
             raise ValueError(f"forecast: expected at least window={self.window} past values, "

@@ -1,107 +1,18 @@
-"""PyTorch models for the application chapters, built on ``torch.nn.RNN/LSTM/GRU``.
-
-- :class:`SequenceRegressor`: a window of values -> the next value (forecasting).
-- :class:`CharLM`: characters -> next-character logits, with a carried state (language model).
-- :class:`SequenceClassifier`: padded token sequences -> class logits, with packing.
-- :class:`Encoder`, :class:`AdditiveAttention`, :class:`Decoder`, :class:`Seq2Seq`:
-  a GRU encoder-decoder with optional Bahdanau attention (translation).
-
-Every model's constructor takes only plain settings (ints, strings, floats), so
-``rnncourse.train.save_checkpoint(path, model, **settings)`` can rebuild it.
-"""
+"""Translation with a GRU encoder-decoder, with or without additive (Bahdanau) attention:
+the model, vocabularies and tensors for sentence pairs, teacher-forced training with model
+selection on validation, greedy and beam decoding, and corpus BLEU."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
-CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-
-def recurrent_layer(cell, input_size, hidden_size, num_layers=1, dropout=0.0, **kwargs):
-    """A batch-first ``torch.nn.RNN``/``LSTM``/``GRU`` chosen by name ("rnn", "lstm", "gru")."""
-    if cell not in CELLS:
-        raise ValueError(f"cell: expected one of {sorted(CELLS)}, got {cell!r}")
-    return CELLS[cell](input_size, hidden_size, num_layers, batch_first=True,
-                       dropout=dropout if num_layers > 1 else 0.0, **kwargs)
-
-
-class SequenceRegressor(nn.Module):
-    """Read a window x (N, T) of scalars (or (N, T, D) features) and predict one value per row (N,)
-    from the last hidden state."""
-
-    def __init__(self, cell="gru", hidden_size=32, num_layers=1, input_size=1):
-        super().__init__()
-        self.input_size = input_size
-        self.rnn = recurrent_layer(cell, input_size, hidden_size, num_layers)
-        self.head = nn.Linear(hidden_size, 1)
-
-    def forward(self, x):
-        if x.dim() == 2 and self.input_size == 1:
-            x = x.unsqueeze(-1)
-        if x.dim() != 3 or x.shape[-1] != self.input_size:
-            raise ValueError(f"x: expected shape (N, T) or (N, T, {self.input_size}), "
-                             f"got {tuple(x.shape)}")
-        out, _ = self.rnn(x)
-        return self.head(out[:, -1]).squeeze(-1)
-
-
-class SequenceClassifier(nn.Module):
-    """Embedding -> RNN/LSTM/GRU over a padded batch -> linear layer on the last real state.
-
-    ids (N, T) int64 right-padded with ``pad_idx``, lengths (N,) -> logits (N, n_classes).
-    The batch is *packed*, so the recurrence stops at each sequence's own length
-    and never reads padding: the state used is h at t = length - 1, not at T - 1.
-    """
-
-    def __init__(self, vocab_size, n_classes, embed_dim=32, hidden_size=128, cell="gru",
-                 num_layers=1, dropout=0.0, pad_idx=0):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_idx)
-        self.rnn = recurrent_layer(cell, embed_dim, hidden_size, num_layers, dropout)
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size, n_classes)
-
-    def forward(self, ids, lengths):
-        if ids.dim() != 2 or lengths.shape != ids.shape[:1]:
-            raise ValueError(f"expected ids (N, T) and lengths (N,), got {tuple(ids.shape)} and "
-                             f"{tuple(lengths.shape)}")
-        packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths.cpu(),
-                                                   batch_first=True, enforce_sorted=False)
-        _, state = self.rnn(packed)
-        h_n = state[0] if isinstance(state, tuple) else state    # LSTM returns (h_n, c_n)
-        return self.head(self.drop(h_n[-1]))
-
-
-
-class CharLM(nn.Module):
-    """Character language model: embedding -> LSTM/GRU -> linear layer to next-character logits.
-
-    forward(x (N, T) int64, state) -> logits (N, T, V), state; pass the returned
-    state back in to continue a stream (truncated BPTT, sampling).
-    """
-
-    def __init__(self, vocab_size, embed_dim=64, hidden_size=512, num_layers=1, cell="lstm",
-                 dropout=0.0):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim)
-        self.rnn = recurrent_layer(cell, embed_dim, hidden_size, num_layers, dropout)
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size, vocab_size)
-
-    def forward(self, x, state=None):
-        if x.dim() != 2:
-            raise ValueError(f"x: expected character indices of shape (N, T), got "
-                             f"{tuple(x.shape)}")
-        out, state = self.rnn(self.embed(x), state)
-        return self.head(self.drop(out)), state
-
-
-def detach_state(state):
-    """Cut the graph behind a recurrent state (tensor or LSTM (h, c) tuple): truncated BPTT."""
-    if state is None:
-        return None
-    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+from ..data.tokens import BOS, BOS_ID, EOS, EOS_ID, PAD_ID, TokenVocab, pad_batch
+from ..data.translation import words_and_punctuation
+from ..metrics import corpus_bleu
+from ..reference.attention import MASKED_SCORE
+from ..train import shuffled_batches, train
 
 
 class Encoder(nn.Module):
@@ -110,7 +21,7 @@ class Encoder(nn.Module):
 
     def __init__(self, vocab_size, embed_dim, hidden_size):
         super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD_ID)
         self.rnn = nn.GRU(embed_dim, hidden_size, batch_first=True)
 
     def forward(self, src, lengths):
@@ -123,7 +34,7 @@ class Encoder(nn.Module):
 
 
 class AdditiveAttention(nn.Module):
-    """Bahdanau attention, the torch twin of ``rnncourse.reference.attention``:
+    """Bahdanau attention, the torch twin of ``rnncourse.reference.additive_attention_forward``:
     scores e_s = v . tanh(W_q q + W_k k_s), softmax over the real positions, context
     = sum_s a_s k_s. query (N, Hq), keys (N, S, Hk), mask (N, S) bool -> context, weights."""
 
@@ -139,7 +50,7 @@ class AdditiveAttention(nn.Module):
         if projected_keys is None:
             projected_keys = self.W_k(keys)
         scores = torch.tanh(self.W_q(query)[:, None, :] + projected_keys) @ self.v
-        weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=1)
+        weights = torch.softmax(scores.masked_fill(~mask, MASKED_SCORE), dim=1)
         return torch.einsum("ns,nsh->nh", weights, keys), weights
 
 
@@ -153,7 +64,7 @@ class Decoder(nn.Module):
         self.attention = (AdditiveAttention(hidden_size, hidden_size, attn_size or hidden_size)
                           if attention else None)
         extra = hidden_size if attention else 0
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD_ID)
         self.rnn = nn.GRU(embed_dim + extra, hidden_size, batch_first=True)
         self.out = nn.Linear(hidden_size + extra, vocab_size)
 
@@ -190,12 +101,12 @@ class Decoder(nn.Module):
 class Seq2Seq(nn.Module):
     """GRU encoder-decoder for translation, with or without additive attention.
 
-    Target sequences start with ``bos`` and end with ``eos``; index 0 is padding
+    Target sequences start with ``bos`` and end with ``eos``; :data:`PAD_ID` is padding
     in both vocabularies.
     """
 
     def __init__(self, src_vocab, tgt_vocab, embed_dim=128, hidden_size=256, attention=True,
-                 bos=2, eos=3):
+                 bos=BOS_ID, eos=EOS_ID):
         super().__init__()
         self.bos, self.eos = bos, eos
         self.encoder = Encoder(src_vocab, embed_dim, hidden_size)
@@ -204,14 +115,14 @@ class Seq2Seq(nn.Module):
     def forward(self, src, src_len, tgt_in):
         """Teacher-forced logits (N, T, V) and attention weights (N, T, S) or None."""
         enc_out, h_n = self.encoder(src, src_len)
-        return self.decoder(tgt_in, h_n, enc_out, src != 0)
+        return self.decoder(tgt_in, h_n, enc_out, src != PAD_ID)
 
     @torch.no_grad()
     def greedy(self, src, src_len, max_len=20):
-        """Most likely token at every step, for a batch: ids (N, max_len) padded with 0 after
+        """Most likely token at every step, for a batch: ids (N, max_len) padded with PAD_ID after
         ``eos`` (eos excluded), attention weights (N, max_len, S) or None."""
         enc_out, state = self.encoder(src, src_len)
-        mask = src != 0
+        mask = src != PAD_ID
         keys = self.decoder.attention.W_k(enc_out) if self.decoder.attention else None
         y = torch.full((src.shape[0],), self.bos, dtype=torch.int64)
         done = torch.zeros(src.shape[0], dtype=torch.bool)
@@ -220,7 +131,7 @@ class Seq2Seq(nn.Module):
             logits, state, w = self.decoder.step(y, state, enc_out, mask, keys)
             y = logits.argmax(dim=1)
             done |= y == self.eos
-            out.append(y.masked_fill(done, 0))
+            out.append(y.masked_fill(done, PAD_ID))
             weights.append(w)
             if done.all():
                 break
@@ -245,7 +156,7 @@ class Seq2Seq(nn.Module):
             y = torch.tensor([tokens[-1] if tokens else self.bos for tokens, _, _ in beams])
             states = torch.cat([st for _, _, st in beams], dim=1)
             logits, states, _ = self.decoder.step(
-                y, states, enc_out.expand(k, -1, -1), (src != 0).expand(k, -1),
+                y, states, enc_out.expand(k, -1, -1), (src != PAD_ID).expand(k, -1),
                 None if keys is None else keys.expand(k, -1, -1))
             total = (torch.log_softmax(logits, dim=1)
                      + torch.tensor([lp for _, lp, _ in beams])[:, None])
@@ -264,3 +175,83 @@ class Seq2Seq(nn.Module):
         finished.extend((tokens, lp) for tokens, lp, _ in beams)     # unfinished at max_len
         best = max(finished, key=lambda f: f[1] / max(len(f[0]) + 1, 1) ** alpha)
         return best[0]
+
+
+def build_vocabs(train_split, min_freq_src=1, min_freq_tgt=2):
+    """Source and target :class:`TokenVocab` from the training split only ({eng: [fra, ...]}).
+    The target vocabulary has ``<bos>`` at :data:`BOS_ID` and ``<eos>`` at :data:`EOS_ID`."""
+    src = TokenVocab([words_and_punctuation(e) for e in train_split], min_freq_src)
+    tgt = TokenVocab([words_and_punctuation(f) for fs in train_split.values() for f in fs],
+                     min_freq_tgt, extra=(BOS, EOS))
+    return src, tgt
+
+
+def encode_pairs(split, src_vocab, tgt_vocab):
+    """One (source ids, target ids + eos) pair per translation in a split {eng: [fra, ...]}."""
+    return [(src_vocab.encode(words_and_punctuation(e)),
+             tgt_vocab.encode(words_and_punctuation(f)) + [EOS_ID])
+            for e, fs in split.items() for f in fs]
+
+
+def pair_batches(pairs, batch_size, bos, seed=0):
+    """Endless shuffled batches (src (B, S), src_len (B,), tgt_in (B, T), tgt_out (B, T)).
+
+    tgt_in is ``bos`` followed by the target shifted right: teacher forcing feeds
+    the true previous token at every step. (Where a short target's ``eos`` lands in
+    tgt_in, the target is padding, which the loss ignores.)
+    """
+    for idx in shuffled_batches(len(pairs), batch_size, seed):
+        src, src_len = pad_batch([pairs[i][0] for i in idx])
+        tgt_out, _ = pad_batch([pairs[i][1] for i in idx])
+        tgt_in = np.concatenate([np.full((len(idx), 1), bos), tgt_out[:, :-1]], axis=1)
+        yield (torch.from_numpy(src), torch.from_numpy(src_len), torch.from_numpy(tgt_in),
+               torch.from_numpy(tgt_out))
+
+
+def seq2seq_loss(model, batch):
+    """Mean cross-entropy over the real (non-padding) target tokens, teacher forced."""
+    src, src_len, tgt_in, tgt_out = batch
+    logits, _ = model(src, src_len, tgt_in)
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                             tgt_out.reshape(-1), ignore_index=PAD_ID)
+
+
+def fit_seq2seq(model, train_pairs, val_pairs, steps, *, lr=2e-3, batch_size=64,
+                eval_every=None, max_eval=None, desc="seq2seq"):
+    """Adam on :func:`seq2seq_loss` with clipping; returns the :class:`History`.
+
+    The validation loss (on the first ``max_eval`` validation pairs, if given: a
+    budget for quick runs) is measured every ``eval_every`` steps, and the weights
+    with the lowest one are restored at the end (early stopping in hindsight).
+    """
+    val_pairs = val_pairs[:max_eval]
+    val_batch = next(pair_batches(val_pairs, len(val_pairs), model.bos))
+
+    def evaluate(m):
+        return {"val_loss": seq2seq_loss(m, val_batch).item()}
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    return train(model, seq2seq_loss, pair_batches(train_pairs, batch_size, model.bos),
+                 optimizer, steps, clip=1.0, evaluate=evaluate,
+                 eval_every=eval_every or max(steps // 10, 1), keep_best="val_loss", desc=desc)
+
+
+def translate(model, sentences, src_vocab, tgt_vocab, beam_width=None, max_len=20):
+    """Translate normalised English sentences: greedy (``beam_width`` None) or beam search.
+    Returns lists of target tokens."""
+    model.eval()
+    ids = [src_vocab.encode(words_and_punctuation(s)) or [src_vocab.unk] for s in sentences]
+    if beam_width is None:
+        src, src_len = pad_batch(ids)
+        out, _ = model.greedy(torch.from_numpy(src), torch.from_numpy(src_len), max_len)
+        return [[tgt_vocab.tokens[i] for i in row if i != PAD_ID] for row in out.tolist()]
+    return [[tgt_vocab.tokens[i] for i in model.beam(s, beam_width, max_len)] for s in ids]
+
+
+def bleu(model, split, src_vocab, tgt_vocab, beam_width=None):
+    """Corpus BLEU of the model's translations of a split {eng: [fra, ...]}, all translations
+    of a sentence serving as its references."""
+    english = list(split)
+    hyps = translate(model, english, src_vocab, tgt_vocab, beam_width)
+    refs = [[words_and_punctuation(f) for f in split[e]] for e in english]
+    return corpus_bleu(refs, hyps)

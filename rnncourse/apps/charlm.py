@@ -1,17 +1,44 @@
-"""Training and evaluating a character language model on one contiguous stream of text:
-epochs of parallel lanes with the state carried across chunks (truncated BPTT), and the
-validation loss in nats per character over the whole held-out stream."""
+"""A character-level language model on one contiguous stream of text: the model; epochs of
+parallel lanes with the state carried across chunks (truncated BPTT); the validation loss
+in nats per character over the whole held-out stream; and decoding text from it (greedy,
+temperature and top-k sampling, beam search, and how repetitive the result is)."""
 
 from __future__ import annotations
 
 import math
+import time
+from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
-from .data.text import CharVocab, load_text, split_stream, stream_batches
-from .models import CharLM, detach_state
-from .train import train
+from ..data.text import CharVocab, load_text, split_stream, stream_batches
+from ..train import OneCycleAdam, load_checkpoint, save_checkpoint, train
+from .blocks import detach_state, recurrent_layer
+
+
+class CharLM(nn.Module):
+    """Character language model: embedding -> LSTM/GRU -> linear layer to next-character logits.
+
+    forward(x (N, T) int64, state) -> logits (N, T, V), state; pass the returned
+    state back in to continue a stream (truncated BPTT, sampling).
+    """
+
+    def __init__(self, vocab_size, embed_dim=64, hidden_size=512, num_layers=1, cell="lstm",
+                 dropout=0.0):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_dim)
+        self.rnn = recurrent_layer(cell, embed_dim, hidden_size, num_layers, dropout)
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x, state=None):
+        if x.dim() != 2:
+            raise ValueError(f"x: expected character indices of shape (N, T), got "
+                             f"{tuple(x.shape)}")
+        out, state = self.rnn(self.embed(x), state)
+        return self.head(self.drop(out)), state
 
 
 def lm_batches(ids, batch_size, seq_len, seed=0):
@@ -83,33 +110,10 @@ def bits_per_char(nats):
     return nats / math.log(2)
 
 
-class OneCycleAdam:
-    """Adam whose learning rate follows a one-cycle schedule: a short warm-up to ``lr``, then a
-    cosine decay to ``lr / 100`` at the last step. Has the ``zero_grad``/``step`` interface
-    that :func:`rnncourse.train.train` uses."""
-
-    def __init__(self, params, lr, total_steps, warmup=0.05):
-        self.optimizer = torch.optim.Adam(params, lr=lr)
-        self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            self.optimizer, max_lr=lr, total_steps=total_steps,
-            pct_start=max(warmup, 2.5 / total_steps), anneal_strategy="cos", final_div_factor=100)
-
-    def zero_grad(self, set_to_none=True):
-        self.optimizer.zero_grad(set_to_none=set_to_none)
-
-    def step(self):
-        self.optimizer.step()
-        self.scheduler.step()
-
-    @property
-    def lr(self):
-        return self.optimizer.param_groups[0]["lr"]
-
-
 def train_char_lm(train_ids, val_ids, vocab_size, *, cell="lstm", hidden_size=512, num_layers=1,
                   embed_dim=64, dropout=0.0, batch_size=32, seq_len=100, steps=2600, lr=3e-3,
                   clip=1.0, eval_every=500, device="cpu", seed=0, progress=True):
-    """Train a :class:`rnncourse.models.CharLM` with truncated BPTT over the training stream.
+    """Train a :class:`CharLM` with truncated BPTT over the training stream.
 
     Adam with a one-cycle learning rate (:class:`OneCycleAdam`), gradient-norm
     clipping, and the validation loss (nats/char, :func:`stream_nll`) every
@@ -125,34 +129,13 @@ def train_char_lm(train_ids, val_ids, vocab_size, *, cell="lstm", hidden_size=51
     return model, history
 
 
-def add_train_arguments(parser):
-    """The command-line options of :func:`train_from_args` (shared by ``rnncourse train``)."""
-    parser.add_argument("--text", default=None, metavar="FILE",
-                        help="UTF-8 text to model (default: the shipped tiny-shakespeare)")
-    parser.add_argument("--cell", default="lstm", choices=["lstm", "gru"])
-    parser.add_argument("--hidden", type=int, default=512)
-    parser.add_argument("--layers", type=int, default=1)
-    parser.add_argument("--dropout", type=float, default=0.0)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--seq", type=int, default=100)
-    parser.add_argument("--steps", type=int, default=2600)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--eval-every", type=int, default=500)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--save", default=None, help="checkpoint path (optional)")
-
-
 def train_from_args(args):
     """Train on the first 90% of the text, validate on the last 10%; print and return nats/char.
 
-    The checkpoint (``--save``) holds the weights, the sizes and the vocabulary, so
+    ``args`` holds the options of ``rnncourse train`` (see ``rnncourse.cli``). The
+    checkpoint (``--save``) holds the weights, the sizes and the vocabulary, so
     ``rnncourse sample`` can rebuild the model from it alone.
     """
-    import time
-    from pathlib import Path
-
-    from .train import save_checkpoint
-
     text = load_text("tinyshakespeare") if args.text is None else \
         Path(args.text).read_text(encoding="utf-8")
     vocab = CharVocab(text)
@@ -175,20 +158,88 @@ def train_from_args(args):
 
 def load_char_lm(path):
     """Rebuild a model saved by :func:`train_from_args`: returns (model in eval mode, vocab)."""
-    from .train import load_checkpoint
-
     model, settings = load_checkpoint(path, lambda chars, **sizes: CharLM(**sizes))
     return model.eval(), CharVocab(settings["chars"])
 
 
-def main(argv=None):
-    """Command line: train a character LM (``python -m rnncourse.charlm --help``)."""
-    import argparse
+def next_char_probs(logits, temperature=1.0, top_k=None):
+    """Probabilities (N, V) from logits (N, V): softmax(logits / temperature) restricted to the
+    ``top_k`` most likely characters (renormalised). temperature 0 means greedy: all
+    probability on the argmax."""
+    if temperature < 0:
+        raise ValueError(f"temperature: expected a value >= 0, got {temperature}")
+    if top_k is not None and not 1 <= top_k <= logits.shape[-1]:
+        raise ValueError(f"top_k: expected 1..{logits.shape[-1]}, got {top_k}")
+    if temperature == 0:
+        return torch.nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).to(logits.dtype)
+    scaled = logits / temperature
+    if top_k is not None:
+        kth = torch.topk(scaled, top_k, dim=-1).values[..., -1:]
+        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+    return torch.softmax(scaled, dim=-1)
 
-    parser = argparse.ArgumentParser(description=train_from_args.__doc__.splitlines()[0])
-    add_train_arguments(parser)
-    return train_from_args(parser.parse_args(argv))
+
+def generate(model, vocab, prime, length, *, temperature=1.0, top_k=None, n_samples=1,
+             generator=None):
+    """Continue ``prime`` by ``length`` characters, ``n_samples`` times in parallel.
+
+    The prime is read once to set the state; then each step samples a character
+    from :func:`next_char_probs` and feeds it back. Returns a list of strings
+    (the continuations, without the prime).
+    """
+    model.eval()
+    x = torch.as_tensor(vocab.encode(prime)).repeat(n_samples, 1)
+    out = []
+    with torch.no_grad():
+        logits, state = model(x)
+        for _ in range(length):
+            probs = next_char_probs(logits[:, -1], temperature, top_k)
+            nxt = torch.multinomial(probs, 1, generator=generator)
+            out.append(nxt)
+            logits, state = model(nxt, state)
+    ids = torch.cat(out, dim=1)
+    return [vocab.decode(row.tolist()) for row in ids]
 
 
-if __name__ == "__main__":
-    main()
+def _select_state(state, idx):
+    if isinstance(state, tuple):
+        return tuple(s[:, idx] for s in state)
+    return state[:, idx]
+
+
+def beam_search(model, vocab, prime, length, beam_width=5):
+    """The continuation of ``length`` characters with (approximately) the highest probability.
+
+    Keeps the ``beam_width`` best partial continuations by total log-probability;
+    each step extends every one by every character and keeps the best
+    ``beam_width`` of the results. All candidates have the same length, so no
+    length normalisation is needed. Returns (text, total log-probability in nats).
+    """
+    model.eval()
+    with torch.no_grad():
+        logits, state = model(torch.as_tensor(vocab.encode(prime))[None])
+        scores = torch.zeros(1)
+        seqs = torch.zeros(1, 0, dtype=torch.int64)
+        for _ in range(length):
+            logp = torch.log_softmax(logits[:, -1], dim=-1)            # (beams, V)
+            total = (scores[:, None] + logp).reshape(-1)
+            scores, flat = torch.topk(total, min(beam_width, total.numel()))
+            beam, char = flat // logp.shape[1], flat % logp.shape[1]
+            seqs = torch.cat([seqs[beam], char[:, None]], dim=1)
+            logits, state = model(char[:, None], _select_state(state, beam))
+    return vocab.decode(seqs[0].tolist()), float(scores[0])
+
+
+def repetition_rate(text, n=20):
+    """Share of the n-character substrings of ``text`` that already occurred earlier in it.
+
+    Near 0 for varied text; near 1 when generation falls into a loop.
+    """
+    if len(text) <= n:
+        raise ValueError(f"repetition_rate: expected a text longer than n={n}, got {len(text)}")
+    seen, repeats = set(), 0
+    for i in range(len(text) - n + 1):
+        gram = text[i:i + n]
+        repeats += gram in seen
+        seen.add(gram)
+    return repeats / (len(text) - n + 1)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnncourse import reference as ref
-from rnncourse.reference import char_rnn
+from rnncourse.apps import min_char_rnn as char_rnn
 
 
 def small_problem(seed=0, n=3, t=6, v=7, h=5):

@@ -1,18 +1,18 @@
 """The adding problem in PyTorch: a regressor on torch.nn.RNN/LSTM/GRU, its training, and the
-measurement of how the gradient dL/dh_t flows back through time in such a model."""
+measurement of how gradients flow back through time in such a model (dL/dh_t, dL/dx_t)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from .data.synthetic import adding_problem
-from .models import SequenceRegressor
-from .train import train
+from ..data.synthetic import adding_problem
+from ..train import train
+from .forecast import SequenceRegressor
 
 
 def adding_regressor(cell, hidden_size, forget_bias=None):
-    """A :class:`rnncourse.models.SequenceRegressor` for the adding problem's 2 input channels.
+    """A :class:`~rnncourse.apps.forecast.SequenceRegressor` for the adding problem's 2 inputs.
 
     With ``forget_bias`` set (LSTM only), the forget-gate biases are set so that
     ``bias_ih + bias_hh`` equals it; PyTorch's default draws them at random.
@@ -97,3 +97,17 @@ def hidden_state_gradients(model, x, y, cell_state=False):
         loss = ((model.head(hs[-1][0]).squeeze(-1) - y) ** 2).sum()
         grads = torch.autograd.grad(loss, cs if cell_state else hs, allow_unused=cell_state)
     return np.array([np.nan if g is None else g[0].norm(dim=-1).mean().item() for g in grads])
+
+
+def torch_input_grad_norms(module, x):
+    """||dL/dx_t|| for t = 1..T, where L = sum of the last output of a ``torch.nn`` RNN/LSTM/GRU.
+
+    ``module`` is batch-first; x is a tensor (N, T, D). The norm (mean over the
+    batch) measures how strongly the input t steps back still moves the output
+    at T: the long-term dependency signal that vanishing gradients destroy.
+    Returns a NumPy array (T,) indexed by time step.
+    """
+    x = x.detach().clone().requires_grad_(True)
+    out, _ = module(x)
+    out[:, -1].sum().backward()
+    return x.grad.norm(dim=2).mean(dim=0).detach().cpu().double().numpy()

@@ -1,4 +1,4 @@
-"""Tools to watch gradients flow backwards through time (NumPy, plus one PyTorch helper).
+"""Tools to watch gradients flow backwards through time, in NumPy.
 
 In a tanh RNN, h_t = tanh(a_t) with a_t = W_ih x_t + b + W_hh h_{t-1}, the Jacobian of one
 step is J_t = dh_t/dh_{t-1} = diag(1 - h_t^2) W_hh, and the gradient reaching h_{T-k} from
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .reference.layers import affine_backward, affine_forward
-from .reference.rnn import rnn_step_backward, rnn_step_forward
+from .layers import affine_backward, affine_forward
+from .optim import global_norm
+from .rnn import rnn_step_backward, rnn_step_forward
 
 
 def spectral_radius(w):
@@ -87,11 +88,6 @@ def state_grad_norms(x, params, h0=None, dh_last=None):
     return np.array(norms)
 
 
-def global_norm(grads):
-    """L2 norm of a dict of gradient arrays taken together, as gradient clipping sees it."""
-    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
-
-
 def angle_degrees(a, b):
     """Angle in degrees between two gradient dicts with the same keys, flattened together."""
     if set(a) != set(b):
@@ -129,17 +125,3 @@ def mlp_grad_norms(x, weights, activation="tanh"):
         norms.append(np.linalg.norm(dh, axis=1).mean())
         dh, _ = affine_backward(dh * df(y), cache)
     return np.array(norms[::-1])
-
-
-def torch_input_grad_norms(module, x):
-    """||dL/dx_t|| for t = 1..T, where L = sum of the last output of a ``torch.nn`` RNN/LSTM/GRU.
-
-    ``module`` is batch-first; x is a tensor (N, T, D). The norm (mean over the
-    batch) measures how strongly the input t steps back still moves the output
-    at T: the long-term dependency signal that vanishing gradients destroy.
-    Returns a NumPy array (T,) indexed by time step.
-    """
-    x = x.detach().clone().requires_grad_(True)
-    out, _ = module(x)
-    out[:, -1].sum().backward()
-    return x.grad.norm(dim=2).mean(dim=0).detach().cpu().double().numpy()

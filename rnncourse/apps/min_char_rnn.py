@@ -15,19 +15,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.text import stream_batches
-from ..train import History
-from .activations import softmax
-from .init import init_params
-from .layers import (
+from ..reference import (
+    PARAM_NAMES,
     affine_forward,
+    clip_grad_norm,
     cross_entropy,
+    init_params,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_forward,
+    softmax,
     temporal_affine_backward,
     temporal_affine_forward,
 )
-from .optim import clip_grad_norm
-from .rnn import rnn_backward, rnn_forward, rnn_step_forward
-
-RNN_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+from ..train import History
 
 
 def init_char_rnn(vocab_size, hidden_size, rng, scheme="xavier"):
@@ -59,7 +60,7 @@ def _forward(params, x_ids, h0):
     x_ids = np.asarray(x_ids)
     if x_ids.ndim != 2:
         raise ValueError(f"x_ids: expected a 2-d array of shape (N, T), got shape {x_ids.shape}")
-    rnn = {k: params[k] for k in RNN_KEYS}
+    rnn = {k: params[k] for k in PARAM_NAMES}
     hs, rnn_cache = rnn_forward(one_hot(x_ids, params["weight_hy"].shape[0]), h0, rnn)
     logits, out_cache = temporal_affine_forward(hs, params["weight_hy"], params["bias_y"])
     return logits, hs, rnn_cache, out_cache
@@ -115,7 +116,7 @@ def sample(params, start_id, length, rng, h=None, temperature=1.0):
     if not temperature > 0:
         raise ValueError(f"temperature: expected a positive number, got {temperature}")
     vocab, hidden = params["weight_hy"].shape
-    rnn = {k: params[k] for k in RNN_KEYS}
+    rnn = {k: params[k] for k in PARAM_NAMES}
     h = np.zeros((1, hidden)) if h is None else h
     out, current = np.empty(length, dtype=np.int64), start_id
     for t in range(length):
