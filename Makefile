@@ -45,8 +45,11 @@ notebooks: $(STAMP)
 	  print(*export_notebooks(sorted(glob.glob('chapters/*.md') + glob.glob('exercises/*.md')), \
 	  '$(NOTEBOOKS_OUT)'), sep='\n')"
 
+## Style and types: ruff over the whole repository, mypy over the package (settings in
+## pyproject.toml). CI runs this first; .pre-commit-config.yaml runs it before each commit.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf _build .pytest_cache

@@ -8,6 +8,7 @@ from-scratch modules, which use the same names.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from .reference import PARAM_NAMES
 
@@ -37,8 +38,6 @@ def params_from_torch(module, layer=0):
 
 def params_to_torch(params, module, layer=0):
     """Copy a NumPy parameter dict into one layer of ``module`` in place (dtype and device kept)."""
-    import torch
-
     names = _torch_names(module, layer)
     with torch.no_grad():
         for ours, theirs in names.items():

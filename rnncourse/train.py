@@ -69,8 +69,9 @@ def train(model: Any, loss_fn: Callable[[Any, Any], Any], batches: Iterable[Any]
     if keep_best is not None and evaluate is None:
         raise ValueError(f"keep_best={keep_best!r}: expected an evaluate function to measure it")
     history = History()
-    best_value, best_state = None, None
-    source = itertools.cycle(batches) if not hasattr(batches, "__next__") else batches
+    best_value: float | None = None
+    best_state = None
+    source = batches if isinstance(batches, Iterator) else itertools.cycle(batches)
     bar = progress_bar(range(1, steps + 1), desc=desc, disable=not progress)
     for step in bar:
         model.train()

@@ -22,7 +22,7 @@ def problem(n=3, t=5, d=4, h=3, seed=0):
 
 def torch_cho_gru(x, h0, params):
     """Cho et al.'s equations written directly with torch ops (autograd does the backward)."""
-    w_ih, w_hh, b_ih, b_hh = (params[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    w_ih, w_hh, b_ih, b_hh = (params[k] for k in ref.PARAM_NAMES)
     w_ir, w_iz, w_in = w_ih.chunk(3)
     w_hr, w_hz, w_hn = w_hh.chunk(3)
     b_ir, b_iz, b_in = b_ih.chunk(3)

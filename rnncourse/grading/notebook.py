@@ -40,7 +40,7 @@ def read_code_cells(path) -> list[tuple[int, str]]:
         cells = jupytext.read(path, fmt="md:myst").cells
     else:
         raise ValueError(f"{path}: expected a .md (MyST notebook) or .ipynb file")
-    out = []
+    out: list[tuple[int, str]] = []
     for cell in cells:
         if cell.get("cell_type") != "code":
             continue
@@ -53,7 +53,8 @@ def read_code_cells(path) -> list[tuple[int, str]]:
 
 def learner_text(source_text: str) -> str:
     """The learner version of a solved source: each solution region becomes a stub."""
-    lines, out, inside = source_text.splitlines(keepends=True), [], False
+    lines, inside = source_text.splitlines(keepends=True), False
+    out: list[str] = []
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if stripped == BEGIN:

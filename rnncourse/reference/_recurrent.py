@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_array, check_params
+from .caches import Params
 
 
-def check_step(cell, x, h_prev, params, c_prev=None):
+def check_step(cell: str, x: np.ndarray, h_prev: np.ndarray, params: Params,
+               c_prev: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Validate one time step's inputs: x (N, D), h_prev (N, H), c_prev (N, H) for LSTM."""
     d, h = check_params(params, cell)
     x = check_array("x", x, (None, d), ("N", "D"))
@@ -19,7 +21,8 @@ def check_step(cell, x, h_prev, params, c_prev=None):
     return x, h_prev
 
 
-def check_sequence(cell, x, h0, params, c0=None):
+def check_sequence(cell: str, x: np.ndarray, h0: np.ndarray | None, params: Params,
+                   c0: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Validate a batch of sequences x (N, T, D) and initial states (N, H); None means zeros."""
     d, h = check_params(params, cell)
     x = check_array("x", x, (None, None, d), ("N", "T", "D"))
@@ -33,12 +36,12 @@ def check_sequence(cell, x, h0, params, c0=None):
     return x, h0
 
 
-def time_major(a):
+def time_major(a: np.ndarray) -> np.ndarray:
     """(N, T, ...) -> contiguous (T, N, ...): each time step becomes one contiguous block."""
     return np.ascontiguousarray(np.swapaxes(a, 0, 1))
 
 
-def param_grads(da_x, da_h, x, h_prev):
+def param_grads(da_x: np.ndarray, da_h: np.ndarray, x: np.ndarray, h_prev: np.ndarray) -> Params:
     """Weight and bias gradients from the pre-activation gradients, summed over all steps.
 
     da_x (..., G*H): gradient of the input projection x W_ih^T + b_ih;
@@ -57,6 +60,6 @@ def param_grads(da_x, da_h, x, h_prev):
     }
 
 
-def previous_states(h0, hs):
+def previous_states(h0: np.ndarray, hs: np.ndarray) -> np.ndarray:
     """The state entering each step: (T, N, H) = [h0, h_1, ..., h_{T-1}] from time-major hs."""
     return np.concatenate([h0[None], hs[:-1]], axis=0)

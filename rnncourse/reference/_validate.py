@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
+
+from .caches import Params
 
 #: Number of gate blocks stacked in ``weight_ih``/``weight_hh`` for each cell type.
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
-def as_float(arr):
+def as_float(arr: npt.ArrayLike) -> np.ndarray:
     """``arr`` as a NumPy array of float32 (kept, for speed comparisons) or float64 (the rest)."""
     arr = np.asarray(arr)
     return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)
 
 
-def _fmt(shape, names):
+def _fmt(shape: tuple[int | None, ...], names: tuple[str, ...]) -> str:
     parts = [names[i] if s is None else f"{names[i]}={s}" for i, s in enumerate(shape)]
     return "(" + ", ".join(parts) + ")"
 
 
-def check_array(name, arr, shape, dims, *, finite=True):
+def check_array(name: str, arr: object, shape: tuple[int | None, ...], dims: tuple[str, ...],
+                *, finite: bool = True) -> np.ndarray:
     """Return ``arr`` as a float array after checking rank, sizes and finiteness.
 
     float32 input stays float32 (for speed comparisons); everything else becomes float64.
@@ -45,7 +49,7 @@ def check_array(name, arr, shape, dims, *, finite=True):
     return arr
 
 
-def check_params(params, cell):
+def check_params(params: Params, cell: str) -> tuple[int, int]:
     """Check a parameter dict in PyTorch's layout for ``cell`` in {"rnn", "lstm", "gru"}.
 
     Returns ``(D, H)``: input and hidden size.
@@ -75,7 +79,7 @@ def check_params(params, cell):
     return d, h
 
 
-def check_grad(name, dout, like):
+def check_grad(name: str, dout: npt.ArrayLike, like: np.ndarray) -> np.ndarray:
     """Check that an upstream gradient has the shape of the forward output it belongs to."""
     dout = as_float(dout)
     if dout.shape != like.shape:

@@ -9,39 +9,40 @@ before exponentiating.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from ._validate import as_float
 
 
-def sigmoid(x):
+def sigmoid(x: npt.ArrayLike) -> np.ndarray:
     """Logistic function 1 / (1 + exp(-x)), elementwise and stable for any finite x."""
     x = as_float(x)
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def sigmoid_grad_from_output(s):
+def sigmoid_grad_from_output(s: np.ndarray) -> np.ndarray:
     """Derivative of the sigmoid given its output s = sigmoid(x): s * (1 - s)."""
     return s * (1.0 - s)
 
 
-def tanh(x):
+def tanh(x: npt.ArrayLike) -> np.ndarray:
     """Hyperbolic tangent, elementwise."""
     return np.tanh(as_float(x))
 
 
-def tanh_grad_from_output(t):
+def tanh_grad_from_output(t: np.ndarray) -> np.ndarray:
     """Derivative of tanh given its output t = tanh(x): 1 - t**2."""
     return 1.0 - t * t
 
 
-def softmax(x, axis=-1):
+def softmax(x: npt.ArrayLike, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``: exp(x - max) / sum(exp(x - max))."""
     x = as_float(x)
     z = np.exp(x - x.max(axis=axis, keepdims=True))
     return z / z.sum(axis=axis, keepdims=True)
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: npt.ArrayLike, axis: int = -1) -> np.ndarray:
     """log(softmax(x)) computed without forming softmax: x - max - log(sum(exp(x - max)))."""
     x = as_float(x)
     shifted = x - x.max(axis=axis, keepdims=True)

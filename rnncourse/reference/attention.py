@@ -16,14 +16,14 @@ import numpy as np
 
 from ._validate import check_array, check_grad
 from .activations import softmax, tanh, tanh_grad_from_output
-from .caches import AttentionCache
+from .caches import AttentionCache, Params
 
 #: Score given to masked positions before the softmax: exp of it underflows to exactly 0,
 #: and unlike -inf it never produces inf - inf = NaN.
 MASKED_SCORE = -1e30
 
 
-def _check_params(params, hq, hk):
+def _check_params(params: Params, hq: int, hk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not isinstance(params, dict) or not {"W_q", "W_k", "v"} <= params.keys():
         raise ValueError(f"params: expected a dict with keys 'W_q', 'W_k', 'v', got "
                          f"{sorted(params) if isinstance(params, dict) else type(params)}")
@@ -34,7 +34,7 @@ def _check_params(params, hq, hk):
     return w_q, w_k, v
 
 
-def _check_mask(mask, n, s):
+def _check_mask(mask: np.ndarray | None, n: int, s: int) -> np.ndarray:
     if mask is None:
         return np.ones((n, s), dtype=bool)
     mask = np.asarray(mask)
@@ -48,7 +48,10 @@ def _check_mask(mask, n, s):
     return mask
 
 
-def additive_attention_forward(query, keys, params, mask=None):
+def additive_attention_forward(
+    query: np.ndarray, keys: np.ndarray, params: Params,
+    mask: np.ndarray | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], AttentionCache]:
     """Additive attention: query (N, Hq), keys (N, S, Hk), optional bool mask (N, S).
 
     Returns ``(context (N, Hk), weights (N, S)), cache``. Masked positions
@@ -68,7 +71,9 @@ def additive_attention_forward(query, keys, params, mask=None):
     return (context, weights), cache
 
 
-def additive_attention_backward(dcontext, cache):
+def additive_attention_backward(
+    dcontext: np.ndarray, cache: AttentionCache,
+) -> tuple[np.ndarray, np.ndarray, Params]:
     """Gradients of :func:`additive_attention_forward` for an upstream dcontext (N, Hk).
 
     Returns ``dquery (N, Hq), dkeys (N, S, Hk), grads`` with grads keyed

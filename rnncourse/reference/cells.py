@@ -8,11 +8,19 @@ functions tell the cell from the cache they receive.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 
-from .caches import GRUCache, GRUStepCache, LSTMCache, LSTMStepCache, RNNCache, RNNStepCache
+from .caches import (
+    GRUCache,
+    GRUStepCache,
+    LSTMCache,
+    LSTMStepCache,
+    Params,
+    RNNCache,
+    RNNStepCache,
+)
 from .gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
@@ -41,7 +49,7 @@ class Backward(NamedTuple):
     dx: np.ndarray
     dh: np.ndarray
     dc: np.ndarray | None
-    grads: dict[str, np.ndarray]
+    grads: Params
 
 
 def _check_cell(cell: str) -> None:
@@ -50,7 +58,7 @@ def _check_cell(cell: str) -> None:
 
 
 def sequence_forward(cell: str, x: np.ndarray, h0: np.ndarray | None,
-                     params: dict[str, np.ndarray], c0: np.ndarray | None = None) -> Forward:
+                     params: Params, c0: np.ndarray | None = None) -> Forward:
     """Run ``cell`` over x (N, T, D) from h0 (and c0 for an LSTM), each (N, H) or None (zeros).
 
     Returns :class:`Forward` (hs (N, T, H), c_T (N, H) or None, cache).
@@ -86,7 +94,7 @@ def sequence_backward(dhs: np.ndarray, cache: SequenceCache,
     return Backward(dx, dh0, None, grads)
 
 
-def step_forward(cell: str, x: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray],
+def step_forward(cell: str, x: np.ndarray, h_prev: np.ndarray, params: Params,
                  c_prev: np.ndarray | None = None) -> Forward:
     """One step of ``cell``: x (N, D), h_prev (and c_prev for an LSTM) (N, H).
 
@@ -94,7 +102,8 @@ def step_forward(cell: str, x: np.ndarray, h_prev: np.ndarray, params: dict[str,
     """
     _check_cell(cell)
     if cell == "lstm":
-        return Forward(*lstm_step_forward(x, h_prev, c_prev, params))
+        # A missing c_prev is passed on as is: the LSTM's input check rejects it (TypeError).
+        return Forward(*lstm_step_forward(x, h_prev, cast(np.ndarray, c_prev), params))
     if c_prev is not None:
         raise ValueError(f"c_prev: only an LSTM has a cell state, got one for cell={cell!r}")
     h, cache = (rnn_step_forward if cell == "rnn" else gru_step_forward)(x, h_prev, params)

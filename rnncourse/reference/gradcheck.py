@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import numpy.typing as npt
 
 
-def rel_error(a, b):
+def rel_error(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     """Relative error ||a - b|| / (||a|| + ||b||) (Frobenius norms); 0 when both are zero."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
@@ -14,7 +17,8 @@ def rel_error(a, b):
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
 
-def numerical_gradient(f, x, dout=None, h=1e-5):
+def numerical_gradient(f: Callable[[], npt.ArrayLike], x: np.ndarray,
+                       dout: np.ndarray | None = None, h: float = 1e-5) -> np.ndarray:
     """Centred-difference gradient of sum(f() * dout) w.r.t. the array x, perturbed in place.
 
     f takes no arguments and reads x (and anything else) from its closure, so the
@@ -22,7 +26,7 @@ def numerical_gradient(f, x, dout=None, h=1e-5):
     return a scalar. Each entry costs two calls of f; x is restored afterwards.
     """
     grad = np.zeros_like(x, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     for _ in it:
         i = it.multi_index
         old = x[i]

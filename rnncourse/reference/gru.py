@@ -19,10 +19,11 @@ import numpy as np
 from ._recurrent import check_sequence, check_step, param_grads, previous_states, time_major
 from ._validate import check_grad
 from .activations import sigmoid
-from .caches import GRUCache, GRUStepCache
+from .caches import GRUCache, GRUStepCache, Params
 
 
-def gru_cell(xp, h_prev, w_hh, b_hh):
+def gru_cell(xp: np.ndarray, h_prev: np.ndarray, w_hh: np.ndarray,
+             b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One step given xp = x W_ih^T + b_ih (N, 3H).
 
     Returns h (N, H) and what the backward needs: gates (N, 3H) holding r, z, n,
@@ -38,7 +39,8 @@ def gru_cell(xp, h_prev, w_hh, b_hh):
     return n + z * (h_prev - n), gates, hn
 
 
-def gru_cell_backward(dh, h_prev, gates, hn):
+def gru_cell_backward(dh: np.ndarray, h_prev: np.ndarray, gates: np.ndarray,
+                      hn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Step backward: dL/dh (N, H) -> dL/d(input projection) and dL/d(hidden projection)
     (both (N, 3H)) and the direct part of dL/dh_prev, dh * z (N, H)."""
     r, z, n = np.split(gates, 3, axis=1)
@@ -50,7 +52,8 @@ def gru_cell_backward(dh, h_prev, gates, hn):
     return da_x, da_h, dh * z
 
 
-def gru_step_forward(x, h_prev, params):
+def gru_step_forward(x: np.ndarray, h_prev: np.ndarray,
+                     params: Params) -> tuple[np.ndarray, GRUStepCache]:
     """One step: x (N, D), h_prev (N, H) -> h (N, H), cache."""
     x, h_prev = check_step("gru", x, h_prev, params)
     xp = x @ params["weight_ih"].T + params["bias_ih"]
@@ -58,7 +61,8 @@ def gru_step_forward(x, h_prev, params):
     return h, GRUStepCache(x, h_prev, gates, hn, params)
 
 
-def gru_step_backward(dh, cache):
+def gru_step_backward(dh: np.ndarray,
+                      cache: GRUStepCache) -> tuple[np.ndarray, np.ndarray, Params]:
     """Backward of one step: dh (N, H) -> dx (N, D), dh_prev (N, H), grads."""
     x, h_prev, gates, hn, params = cache
     da_x, da_h, dh_prev = gru_cell_backward(check_grad("dh", dh, h_prev), h_prev, gates, hn)
@@ -66,7 +70,8 @@ def gru_step_backward(dh, cache):
             param_grads(da_x, da_h, x, h_prev))
 
 
-def gru_forward(x, h0, params):
+def gru_forward(x: np.ndarray, h0: np.ndarray | None,
+                params: Params) -> tuple[np.ndarray, GRUCache]:
     """Run over a sequence: x (N, T, D), h0 (N, H) or None -> hs (N, T, H), cache."""
     x, h0 = check_sequence("gru", x, h0, params)
     xp = time_major(x @ params["weight_ih"].T + params["bias_ih"])
@@ -80,7 +85,7 @@ def gru_forward(x, h0, params):
     return np.swapaxes(hs, 0, 1), GRUCache(x, h0, hs, gates, hns, params)
 
 
-def gru_backward(dhs, cache):
+def gru_backward(dhs: np.ndarray, cache: GRUCache) -> tuple[np.ndarray, np.ndarray, Params]:
     """BPTT through a GRU: dhs (N, T, H) -> dx (N, T, D), dh0 (N, H), grads."""
     x, h0, hs, gates, hns, params = cache
     dhs = time_major(check_grad("dhs", dhs, np.swapaxes(hs, 0, 1)))

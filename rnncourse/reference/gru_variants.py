@@ -18,10 +18,11 @@ import numpy as np
 from ._recurrent import check_sequence, check_step, param_grads, previous_states, time_major
 from ._validate import check_grad
 from .activations import sigmoid
-from .caches import ChoGRUCache, ChoGRUStepCache
+from .caches import ChoGRUCache, ChoGRUStepCache, Params
 
 
-def cho_gru_cell(xp, h_prev, w_hh, b_hh):
+def cho_gru_cell(xp: np.ndarray, h_prev: np.ndarray, w_hh: np.ndarray,
+                 b_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One step given xp = x W_ih^T + b_ih (N, 3H): returns h (N, H) and gates (N, 3H) = r, z, n."""
     hid = h_prev.shape[1]
     rz = sigmoid(xp[:, :2 * hid] + h_prev @ w_hh[:2 * hid].T + b_hh[:2 * hid])
@@ -30,7 +31,8 @@ def cho_gru_cell(xp, h_prev, w_hh, b_hh):
     return n + z * (h_prev - n), np.concatenate([rz, n], axis=1)
 
 
-def cho_gru_cell_backward(dh, h_prev, gates, w_hh):
+def cho_gru_cell_backward(dh: np.ndarray, h_prev: np.ndarray, gates: np.ndarray,
+                          w_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Step backward: dL/dh (N, H) -> dL/d(pre-activations) (N, 3H) and dL/dh_prev (N, H).
 
     The pre-activation gradient is shared by the input projection and the
@@ -47,7 +49,8 @@ def cho_gru_cell_backward(dh, h_prev, gates, w_hh):
     return np.concatenate([dr, dz, dn], axis=1), dh_prev
 
 
-def _cho_param_grads(da, x, h_prev, gates):
+def _cho_param_grads(da: np.ndarray, x: np.ndarray, h_prev: np.ndarray,
+                     gates: np.ndarray) -> Params:
     """Parameter gradients: like the other cells, except that W_hn multiplies r * h_prev."""
     hid = h_prev.shape[-1]
     grads = param_grads(da, da, x, h_prev)
@@ -57,7 +60,8 @@ def _cho_param_grads(da, x, h_prev, gates):
     return grads
 
 
-def cho_gru_step_forward(x, h_prev, params):
+def cho_gru_step_forward(x: np.ndarray, h_prev: np.ndarray,
+                         params: Params) -> tuple[np.ndarray, ChoGRUStepCache]:
     """One step: x (N, D), h_prev (N, H) -> h (N, H), cache."""
     x, h_prev = check_step("gru", x, h_prev, params)
     xp = x @ params["weight_ih"].T + params["bias_ih"]
@@ -65,7 +69,8 @@ def cho_gru_step_forward(x, h_prev, params):
     return h, ChoGRUStepCache(x, h_prev, gates, params)
 
 
-def cho_gru_step_backward(dh, cache):
+def cho_gru_step_backward(dh: np.ndarray,
+                          cache: ChoGRUStepCache) -> tuple[np.ndarray, np.ndarray, Params]:
     """Backward of one step: dh (N, H) -> dx (N, D), dh_prev (N, H), grads."""
     x, h_prev, gates, params = cache
     da, dh_prev = cho_gru_cell_backward(check_grad("dh", dh, h_prev), h_prev, gates,
@@ -73,7 +78,8 @@ def cho_gru_step_backward(dh, cache):
     return da @ params["weight_ih"], dh_prev, _cho_param_grads(da, x, h_prev, gates)
 
 
-def cho_gru_forward(x, h0, params):
+def cho_gru_forward(x: np.ndarray, h0: np.ndarray | None,
+                    params: Params) -> tuple[np.ndarray, ChoGRUCache]:
     """Run over a sequence: x (N, T, D), h0 (N, H) or None -> hs (N, T, H), cache."""
     x, h0 = check_sequence("gru", x, h0, params)
     xp = time_major(x @ params["weight_ih"].T + params["bias_ih"])
@@ -86,7 +92,8 @@ def cho_gru_forward(x, h0, params):
     return np.swapaxes(hs, 0, 1), ChoGRUCache(x, h0, hs, gates, params)
 
 
-def cho_gru_backward(dhs, cache):
+def cho_gru_backward(dhs: np.ndarray,
+                     cache: ChoGRUCache) -> tuple[np.ndarray, np.ndarray, Params]:
     """BPTT through the Cho et al. GRU: dhs (N, T, H) -> dx (N, T, D), dh0 (N, H), grads."""
     x, h0, hs, gates, params = cache
     dhs = time_major(check_grad("dhs", dhs, np.swapaxes(hs, 0, 1)))

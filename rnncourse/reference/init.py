@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import GATES
+from .caches import Params
 
 SCHEMES = ("pytorch", "xavier", "orthogonal", "identity")
 
 
-def orthogonal(rows, cols, rng):
+def orthogonal(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
     """A (rows, cols) matrix with orthonormal rows or columns (QR of a Gaussian, sign-fixed)."""
     a = rng.standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(a)
@@ -17,7 +18,8 @@ def orthogonal(rows, cols, rng):
     return q if rows >= cols else q.T
 
 
-def init_params(cell, input_size, hidden_size, scheme="orthogonal", rng=None, forget_bias=1.0):
+def init_params(cell: str, input_size: int, hidden_size: int, scheme: str = "orthogonal",
+                rng: np.random.Generator | None = None, forget_bias: float = 1.0) -> Params:
     """Parameters for an ``"rnn"``, ``"lstm"`` or ``"gru"`` layer.
 
     Schemes:
@@ -48,7 +50,7 @@ def init_params(cell, input_size, hidden_size, scheme="orthogonal", rng=None, fo
                   "bias_ih": (g * h,), "bias_hh": (g * h,)}
         return {name: rng.uniform(-k, k, shape) for name, shape in shapes.items()}
 
-    def glorot(rows, cols):
+    def glorot(rows: int, cols: int) -> np.ndarray:
         a = np.sqrt(6.0 / (rows + cols))
         return rng.uniform(-a, a, (rows, cols))
 

@@ -11,10 +11,11 @@ import numpy as np
 
 from ._validate import check_array
 from .activations import log_softmax
-from .caches import AffineCache, EmbeddingCache
+from .caches import AffineCache, EmbeddingCache, Params
 
 
-def affine_forward(x, weight, bias):
+def affine_forward(x: np.ndarray, weight: np.ndarray,
+                   bias: np.ndarray) -> tuple[np.ndarray, AffineCache]:
     """y = x W^T + b for x (..., D), weight (M, D), bias (M,) -> y (..., M), cache.
 
     The leading axes are free, so the same pair serves a single step ``(N, D)``
@@ -31,7 +32,7 @@ def affine_forward(x, weight, bias):
     return out, AffineCache(x, weight)
 
 
-def affine_backward(dout, cache):
+def affine_backward(dout: np.ndarray, cache: AffineCache) -> tuple[np.ndarray, Params]:
     """Gradients of :func:`affine_forward`: dout (..., M) -> dx (..., D), grads."""
     x, weight = cache
     dout = np.asarray(dout, dtype=np.float64)
@@ -43,18 +44,21 @@ def affine_backward(dout, cache):
     return dout @ weight, grads
 
 
-def temporal_affine_forward(x, weight, bias):
+def temporal_affine_forward(x: np.ndarray, weight: np.ndarray,
+                            bias: np.ndarray) -> tuple[np.ndarray, AffineCache]:
     """Affine map applied at every time step: x (N, T, H) -> y (N, T, M), cache."""
     check_array("x", x, (None, None, None), ("N", "T", "H"))
     return affine_forward(x, weight, bias)
 
 
-def temporal_affine_backward(dout, cache):
+def temporal_affine_backward(dout: np.ndarray,
+                             cache: AffineCache) -> tuple[np.ndarray, Params]:
     """Gradients of :func:`temporal_affine_forward`: dout (N, T, M) -> dx (N, T, H), grads."""
     return affine_backward(dout, cache)
 
 
-def embedding_forward(idx, weight):
+def embedding_forward(idx: np.ndarray,
+                      weight: np.ndarray) -> tuple[np.ndarray, EmbeddingCache]:
     """Look up rows of weight (V, D) for integer indices idx (N, T) -> out (N, T, D), cache."""
     weight = check_array("weight", weight, (None, None), ("V", "D"))
     idx = np.asarray(idx)
@@ -67,7 +71,7 @@ def embedding_forward(idx, weight):
     return weight[idx], EmbeddingCache(idx, weight.shape)
 
 
-def embedding_backward(dout, cache):
+def embedding_backward(dout: np.ndarray, cache: EmbeddingCache) -> Params:
     """Gradient of :func:`embedding_forward` w.r.t. the table: dout (N, T, D) -> grads.
 
     Repeated indices accumulate (``np.add.at``), which plain fancy-index
@@ -82,7 +86,8 @@ def embedding_backward(dout, cache):
     return {"weight": dw}
 
 
-def cross_entropy(logits, targets, mask=None):
+def cross_entropy(logits: np.ndarray, targets: np.ndarray,
+                  mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """Mean softmax cross-entropy over the unmasked positions, and its gradient.
 
     logits (..., V); targets (...) integer classes; mask (...) boolean, True
@@ -120,7 +125,7 @@ def cross_entropy(logits, targets, mask=None):
     return float(loss), dlogits
 
 
-def mse_loss(pred, target):
+def mse_loss(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean squared error over all elements and its gradient: returns (loss, dpred)."""
     pred = np.asarray(pred, dtype=np.float64)
     target = check_array("target", target, pred.shape, tuple(f"d{i}" for i in range(pred.ndim)))

@@ -15,10 +15,11 @@ import numpy as np
 from ._recurrent import check_sequence, check_step, param_grads, previous_states, time_major
 from ._validate import check_grad
 from .activations import sigmoid
-from .caches import LSTMCache, LSTMStepCache
+from .caches import LSTMCache, LSTMStepCache, Params
 
 
-def lstm_cell(xp, h_prev, c_prev, w_hh):
+def lstm_cell(xp: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray,
+              w_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One step given xp = x W_ih^T + b_ih + b_hh (N, 4H).
 
     Returns h (N, H), c (N, H) and what the backward needs:
@@ -34,7 +35,8 @@ def lstm_cell(xp, h_prev, c_prev, w_hh):
     return o * tanh_c, c, gates, tanh_c
 
 
-def lstm_cell_backward(dh, dc, gates, c_prev, tanh_c):
+def lstm_cell_backward(dh: np.ndarray, dc: np.ndarray, gates: np.ndarray, c_prev: np.ndarray,
+                       tanh_c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Step backward: dL/dh and dL/dc (N, H) -> dL/d(pre-activations) (N, 4H), dL/dc_prev.
 
     The cell state receives gradient along two paths: directly from c_{t+1}
@@ -51,7 +53,9 @@ def lstm_cell_backward(dh, dc, gates, c_prev, tanh_c):
     return da, dc * f
 
 
-def lstm_step_forward(x, h_prev, c_prev, params):
+def lstm_step_forward(
+    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, params: Params,
+) -> tuple[np.ndarray, np.ndarray, LSTMStepCache]:
     """One step: x (N, D), h_prev (N, H), c_prev (N, H) -> h (N, H), c (N, H), cache."""
     x, h_prev, c_prev = check_step("lstm", x, h_prev, params, c_prev)
     xp = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]
@@ -59,7 +63,9 @@ def lstm_step_forward(x, h_prev, c_prev, params):
     return h, c, LSTMStepCache(x, h_prev, c_prev, gates, tanh_c, params)
 
 
-def lstm_step_backward(dh, dc, cache):
+def lstm_step_backward(
+    dh: np.ndarray, dc: np.ndarray, cache: LSTMStepCache,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Params]:
     """Backward of one step: dh, dc (N, H) -> dx (N, D), dh_prev (N, H), dc_prev (N, H), grads."""
     x, h_prev, c_prev, gates, tanh_c, params = cache
     dh = check_grad("dh", dh, h_prev)
@@ -69,7 +75,9 @@ def lstm_step_backward(dh, dc, cache):
             param_grads(da, da, x, h_prev))
 
 
-def lstm_forward(x, h0, c0, params):
+def lstm_forward(
+    x: np.ndarray, h0: np.ndarray | None, c0: np.ndarray | None, params: Params,
+) -> tuple[np.ndarray, np.ndarray, LSTMCache]:
     """Run over a sequence: x (N, T, D), h0, c0 (N, H) or None -> hs (N, T, H), cT (N, H), cache."""
     x, h0, c0 = check_sequence("lstm", x, h0, params, c0)
     xp = time_major(x @ params["weight_ih"].T + (params["bias_ih"] + params["bias_hh"]))
@@ -83,7 +91,9 @@ def lstm_forward(x, h0, c0, params):
     return np.swapaxes(hs, 0, 1), c, LSTMCache(x, h0, c0, hs, cs, tanh_cs, gates, params)
 
 
-def lstm_backward(dhs, cache, dcT=None):
+def lstm_backward(
+    dhs: np.ndarray, cache: LSTMCache, dcT: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Params]:
     """BPTT through an LSTM: dhs (N, T, H), optional dcT (N, H) = dL/dc_T.
 
     Returns dx (N, T, D), dh0 (N, H), dc0 (N, H), grads (summed over steps).

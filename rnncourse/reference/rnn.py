@@ -11,20 +11,21 @@ import numpy as np
 
 from ._recurrent import check_sequence, check_step, param_grads, previous_states, time_major
 from ._validate import check_grad
-from .caches import RNNCache, RNNStepCache
+from .caches import Params, RNNCache, RNNStepCache
 
 
-def rnn_cell(xp, h_prev, w_hh):
+def rnn_cell(xp: np.ndarray, h_prev: np.ndarray, w_hh: np.ndarray) -> np.ndarray:
     """One step given the input projection xp = x W_ih^T + b_ih + b_hh (N, H) -> h (N, H)."""
     return np.tanh(xp + h_prev @ w_hh.T)
 
 
-def rnn_cell_backward(dh, h):
+def rnn_cell_backward(dh: np.ndarray, h: np.ndarray) -> np.ndarray:
     """Gradient of the pre-activation from dL/dh (N, H) and the step's output h (N, H)."""
     return dh * (1.0 - h * h)
 
 
-def rnn_step_forward(x, h_prev, params):
+def rnn_step_forward(x: np.ndarray, h_prev: np.ndarray,
+                     params: Params) -> tuple[np.ndarray, RNNStepCache]:
     """One step: x (N, D), h_prev (N, H) -> h (N, H), cache."""
     x, h_prev = check_step("rnn", x, h_prev, params)
     xp = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]
@@ -32,14 +33,16 @@ def rnn_step_forward(x, h_prev, params):
     return h, RNNStepCache(x, h_prev, h, params)
 
 
-def rnn_step_backward(dh, cache):
+def rnn_step_backward(dh: np.ndarray,
+                      cache: RNNStepCache) -> tuple[np.ndarray, np.ndarray, Params]:
     """Backward of one step: dh (N, H) -> dx (N, D), dh_prev (N, H), grads."""
     x, h_prev, h, params = cache
     da = rnn_cell_backward(check_grad("dh", dh, h), h)
     return da @ params["weight_ih"], da @ params["weight_hh"], param_grads(da, da, x, h_prev)
 
 
-def rnn_forward(x, h0, params):
+def rnn_forward(x: np.ndarray, h0: np.ndarray | None,
+                params: Params) -> tuple[np.ndarray, RNNCache]:
     """Run over a sequence: x (N, T, D), h0 (N, H) or None -> hs (N, T, H), cache.
 
     The input projection of all T steps is one GEMM before the loop; the loop
@@ -54,7 +57,7 @@ def rnn_forward(x, h0, params):
     return np.swapaxes(hs, 0, 1), RNNCache(x, h0, hs, params)
 
 
-def rnn_backward(dhs, cache):
+def rnn_backward(dhs: np.ndarray, cache: RNNCache) -> tuple[np.ndarray, np.ndarray, Params]:
     """Backpropagation through time: dhs (N, T, H) = dL/dh_t from the layers above.
 
     Each step's hidden gradient is dhs[:, t] PLUS the recurrent term flowing back

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 from torch.types import Device
 
+from ..reference import PARAM_NAMES
 from .cells import (
     NONLINEARITIES,
     check_size,
@@ -139,7 +140,7 @@ class _Recurrent(nn.Module):
                    reverse: bool) -> tuple[Tensor, Tensor, Tensor | None]:
         """Direction k (= layer * dirs + direction) over x (T, N, D_in) -> out (T, N, H), h, c."""
         w_ih, w_hh, b_ih, b_hh = (getattr(self, name + self._suffixes[k])
-                                  for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+                                  for name in PARAM_NAMES)
         xps = F.linear(x, w_ih, b_ih).unbind(0)        # every step's input projection at once
         steps = range(len(xps) - 1, -1, -1) if reverse else range(len(xps))
         outs: list[Tensor | None] = [None] * len(xps)
