@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 NOTEBOOKS_OUT ?= _build/notebooks
 
-.PHONY: install chromium test book bench notebooks lint clean
+.PHONY: install chromium test book bench gpu-record notebooks lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -38,6 +38,20 @@ book: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_reference.py
 	$(PY) benchmarks/bench_torch_lstm.py
+
+## The GPU figures the chapters show, each in $(GPU_RESULTS)/ with device, date, versions and
+## command: stops at once without CUDA; then the CUDA tests, the chapter-8 LSTM levels against
+## cuDNN, and the chapter-9 GPU configuration of the character LM. Budgets are meant to fit
+## 10 minutes on one modern GPU. (A Part V scan benchmark belongs here once it exists.)
+GPU_RESULTS ?= benchmarks/results
+gpu-record: $(STAMP)
+	$(PY) benchmarks/require_cuda.py
+	$(PY) -m pytest -m cuda tests
+	$(PY) benchmarks/bench_torch_lstm.py --device cuda --sweep-reps 3 \
+	  --json $(GPU_RESULTS)/lstm_gpu.json
+	$(PY) -m rnncourse train --device cuda --layers 2 --hidden 512 --dropout 0.2 --batch 128 \
+	  --seq 128 --steps 5000 --lr 2e-3 --eval-every 500 --save artifacts/char_lm_gpu.pt \
+	  --json $(GPU_RESULTS)/char_lm_gpu.json
 
 ## .ipynb copies of chapters and exercises (for Colab), with a set-up cell, in $(NOTEBOOKS_OUT).
 notebooks: $(STAMP)

@@ -10,6 +10,7 @@ subcommand runs, so grading a NumPy exercise works without torch installed.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -113,11 +114,34 @@ def add_export_command(subparsers) -> None:
 
 def _train(args) -> int:
     from .apps.charlm import train_from_args
+    from .apps.distributed import lane_slice, launched_world_size, spawn
     from .utils import set_threads
 
-    set_threads(args.hidden)
+    launched = launched_world_size()              # > 1 when started by torchrun
+    if args.nproc != 1 and launched > 1:
+        print(f"rnncourse train: started by a launcher as one of {launched} processes; "
+              f"expected no --nproc (got {args.nproc})", file=sys.stderr)
+        return 2
+    processes = launched if launched > 1 else args.nproc
+    try:
+        lane_slice(args.batch, processes, 0)
+    except ValueError as error:
+        print(f"rnncourse train: {error} (--batch {args.batch}, {processes} processes)",
+              file=sys.stderr)
+        return 2
+    if args.nproc > 1:
+        spawn(train_from_args, args.nproc, args)
+        return 0
+    if launched == 1:                             # each of several processes sets its own
+        set_threads(args.hidden)
     train_from_args(args)
     return 0
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def add_train_command(subparsers) -> None:
@@ -128,7 +152,11 @@ def add_train_command(subparsers) -> None:
                     "character), and optionally save a checkpoint for `rnncourse sample`.",
         epilog="examples:\n"
                "  python -m rnncourse train --steps 2600 --save artifacts/lm.pt\n"
-               "  python -m rnncourse train --text my.txt --hidden 256 --device cuda --save lm.pt",
+               "  python -m rnncourse train --text my.txt --hidden 256 --device cuda --save lm.pt\n"
+               "  python -m rnncourse train --nproc 2 --batch 32 --save lm.pt   # 16 lanes each\n"
+               "  torchrun --nnodes 2 --node_rank 0 --nproc_per_node 4 --master_addr HOST \\\n"
+               "      --master_port 29500 -m rnncourse train --device cuda --batch 128\n"
+               "      (the same on the other node with --node_rank 1)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--text", default=None, metavar="FILE",
                         help="UTF-8 text to model (default: the shipped tiny-shakespeare)")
@@ -142,7 +170,12 @@ def add_train_command(subparsers) -> None:
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--nproc", type=_at_least_one, default=1, metavar="N",
+                        help="train data-parallel in N local processes (gloo on the CPU, NCCL "
+                             "with one GPU each on CUDA); each reads batch/N of the lanes")
     parser.add_argument("--save", default=None, help="checkpoint path (optional)")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="also write the result, the machine and the versions to FILE")
     parser.set_defaults(func=_train)
 
 
@@ -227,6 +260,9 @@ def main(argv=None) -> int:
     """Parse ``argv`` (default: the command line), run the subcommand, return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the command as typed, for the results files that record how they were made
+    args.command = shlex.join(["python", "-m", "rnncourse",
+                               *(sys.argv[1:] if argv is None else argv)])
     if args.func is _export and not (args.learner or args.nbgrader):
         parser.error("export-exercises: give --learner DIR and/or --nbgrader DIR")
     return args.func(args)

@@ -84,9 +84,10 @@ def browser(site):
         browser.close()
 
 
-def visit(browser, site, page_name):
-    """Load one page offline; return (page, problems) where problems lists failed requests."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def visit(browser, site, page_name, width=1280):
+    """Load one page offline at ``width`` px; return (page, problems), where problems lists
+    failed and off-site requests."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
     problems = []
 
     def only_local(route):
@@ -128,5 +129,70 @@ def test_page_loads_offline_with_maths_figures_and_sidebar(browser, site, page_n
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / (page_name.replace("/", "__") + ".png")), full_page=False)
         assert not problems, "\n".join(problems)
+    finally:
+        page.context.close()
+
+
+def _is_exercise(page_name):
+    return page_name.startswith("exercises/") and page_name != "exercises/README"
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_page_reads_well_at_desktop_width(browser, site, page_name):
+    """At 1400 px: display equations fit the column and clear their numbers, every plot is
+    a captioned figure with a real description, printed lines fit, and tracebacks appear
+    only on exercise pages, which say that they are expected."""
+    page, _ = visit(browser, site, page_name, width=1400)
+    try:
+        if page.locator(".math").count():
+            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+        too_wide = page.evaluate("""() => [...document.querySelectorAll(
+              'article div.math mjx-container[display="true"]')].filter(m => {
+            const box = m.closest('div.math');
+            const maths = m.querySelector('mjx-math').getBoundingClientRect();
+            const number = box.querySelector('span.eqno');
+            const right = number ? number.getBoundingClientRect().left
+                                 : box.getBoundingClientRect().right;
+            return maths.right > right + 1 || box.scrollWidth > box.clientWidth + 1;
+          }).map(m => m.closest('div.math').id || m.textContent.slice(0, 60))""")
+        assert not too_wide, f"display equations wider than the column: {too_wide}"
+        images = page.evaluate("""() => [...document.querySelectorAll(
+              'article .cell_output img, article figure img')].map(i => ({
+            src: i.getAttribute('src'), alt: i.getAttribute('alt') || '',
+            caption: !!(i.closest('figure') && i.closest('figure').querySelector('figcaption'))
+          }))""")
+        uncaptioned = [i["src"] for i in images if not i["caption"]]
+        assert not uncaptioned, f"images without a figure caption: {uncaptioned}"
+        bad_alt = [i["src"] for i in images
+                   if len(i["alt"]) < 15 or i["alt"].lower().endswith((".png", ".svg", ".jpg"))]
+        assert not bad_alt, f"images whose alt text is missing or a file name: {bad_alt}"
+        wide_output = page.evaluate("""() => [...document.querySelectorAll(
+              'article div.cell_output pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
+              .map(p => p.textContent.slice(0, 80))""")
+        assert not wide_output, f"printed output wider than the column: {wide_output}"
+        tracebacks = page.locator("article div.cell_output .traceback").count()
+        if _is_exercise(page_name):
+            assert page.locator("article .expected-errors").count() == 1, \
+                "an exercise page must say that its errors are expected"
+        else:
+            assert tracebacks == 0, f"{tracebacks} tracebacks on a page that should have none"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / (page_name.replace("/", "__") + "-1400.png")))
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("page_name", toc_pages())
+def test_page_does_not_scroll_sideways_on_a_phone(browser, site, page_name):
+    """At 400 px the page itself never scrolls sideways; wide content scrolls in its box."""
+    page, _ = visit(browser, site, page_name, width=400)
+    try:
+        if page.locator(".math").count():
+            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"the page is {overflow} px wider than a 400 px screen"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / (page_name.replace("/", "__") + "-400.png")))
     finally:
         page.context.close()

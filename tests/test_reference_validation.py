@@ -81,3 +81,25 @@ def test_layer_errors():
         ref.mse_loss(np.zeros((2, 3)), np.zeros((3, 2)))
     with pytest.raises(TypeError, match="NumPy array"):
         ref.rnn_forward("not an array", None, ref.init_params("rnn", 2, 2))
+
+
+def test_cell_generic_entry_points_name_what_is_wrong():
+    _, params, x, h0, _ = random_problem("gru", 2, 3, 4, 5, seed=0)
+    with pytest.raises(ValueError, match="cell: expected one of"):
+        ref.sequence_forward("elman", x, h0, params)
+    with pytest.raises(ValueError, match="c0: only an LSTM"):
+        ref.sequence_forward("gru", x, h0, params, c0=h0)
+    hs, _, cache = ref.sequence_forward("gru", x, h0, params)
+    with pytest.raises(ValueError, match="dc_last: only an LSTM"):
+        ref.sequence_backward(hs, cache, dc_last=h0)
+    with pytest.raises(ValueError, match="cache of sequence_forward, got GRUStepCache"):
+        ref.sequence_backward(hs, ref.step_forward("gru", x[:, 0], h0, params).cache)
+    with pytest.raises(ValueError, match="cache of step_forward, got GRUCache"):
+        ref.step_backward(hs[:, 0], cache)
+
+
+def test_lstm_step_without_a_cell_state_starts_from_zeros():
+    _, params, x, h0, c0 = random_problem("lstm", 2, 3, 4, 5, seed=1)
+    h, c, _ = ref.step_forward("lstm", x[:, 0], h0, params)
+    h_zero, c_zero, _ = ref.lstm_step_forward(x[:, 0], h0, np.zeros_like(h0), params)
+    assert np.array_equal(h, h_zero) and np.array_equal(c, c_zero)

@@ -1,11 +1,16 @@
 """The one three-way split behind every dataset split, and the one threading policy."""
 
+import os
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 import torch
 
 from rnncourse.data import three_way_split
-from rnncourse.utils import LARGE_HIDDEN, THREADS_ENV, set_threads
+from rnncourse.utils import SMALL_HIDDEN, THREADS_ENV, idle_cores, set_threads
 
 
 def test_three_way_split_partitions_and_rounds():
@@ -32,9 +37,20 @@ def restore_threads(monkeypatch):
 
 def test_set_threads_gives_small_models_one_thread(restore_threads):
     torch.set_num_threads(2)
-    assert set_threads() == 1 == torch.get_num_threads()
-    assert set_threads(LARGE_HIDDEN - 1) == 1
-    assert set_threads(LARGE_HIDDEN) == min(2, len(__import__("os").sched_getaffinity(0)))
+    assert set_threads(SMALL_HIDDEN - 1) == 1 == torch.get_num_threads()
+
+
+def test_set_threads_leaves_a_busy_core_alone(restore_threads):
+    usable = len(os.sched_getaffinity(0))
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        assert idle_cores() <= usable - 0.5
+        assert set_threads() <= max(1, usable - 1)
+        assert set_threads(processes=usable) == 1
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 def test_set_threads_obeys_the_environment(restore_threads):

@@ -5,6 +5,7 @@ temperature and top-k sampling, beam search, and how repetitive the result is)."
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from pathlib import Path
@@ -14,8 +15,10 @@ import torch
 from torch import nn
 
 from ..data.text import CharVocab, load_text, split_stream, stream_batches
+from ..torch.bench import environment as bench_environment
 from ..train import OneCycleAdam, load_checkpoint, save_checkpoint, train
 from .blocks import detach_state, recurrent_layer
+from .distributed import data_parallel, lane_slice, process_group, world
 
 
 class CharLM(nn.Module):
@@ -41,17 +44,20 @@ class CharLM(nn.Module):
         return self.head(self.drop(out)), state
 
 
-def lm_batches(ids, batch_size, seq_len, seed=0):
+def lm_batches(ids, batch_size, seq_len, seed=0, lanes=slice(None)):
     """Endless epochs of :func:`rnncourse.data.stream_batches`: yields (x, y, new_epoch).
 
     Each epoch starts the lanes at a random offset below ``seq_len``, so chunk
     boundaries differ between epochs; ``new_epoch`` is True on an epoch's first chunk.
+    x, y: int64 (L, seq_len), the rows ``lanes`` of the global (batch_size, seq_len)
+    batch (all of them by default; one process's share in data-parallel training, see
+    :func:`rnncourse.apps.distributed.lane_slice`).
     """
     rng = np.random.default_rng(seed)
     while True:
         offset = int(rng.integers(seq_len))
         for k, (x, y) in enumerate(stream_batches(ids[offset:], batch_size, seq_len)):
-            yield torch.from_numpy(x), torch.from_numpy(y), k == 0
+            yield torch.from_numpy(x[lanes]), torch.from_numpy(y[lanes]), k == 0
 
 
 class TBPTTLoss:
@@ -118,14 +124,26 @@ def train_char_lm(train_ids, val_ids, vocab_size, *, cell="lstm", hidden_size=51
     Adam with a one-cycle learning rate (:class:`OneCycleAdam`), gradient-norm
     clipping, and the validation loss (nats/char, :func:`stream_nll`) every
     ``eval_every`` steps. Returns (model, history).
+
+    Inside a process group (:func:`rnncourse.apps.distributed.process_group`) each
+    process reads its share of the ``batch_size`` lanes, ``DistributedDataParallel``
+    averages the gradients, and rank 0 alone evaluates and shows progress; the steps,
+    and so the returned model, are those of one process reading all the lanes.
     """
+    rank, world_size = world()
+    lanes = lane_slice(batch_size, world_size, rank)
     torch.manual_seed(seed)
     model = CharLM(vocab_size, embed_dim, hidden_size, num_layers, cell, dropout).to(device)
+    if world_size > 1:
+        torch.manual_seed(seed + rank)      # each process draws its own dropout masks
     optimizer = OneCycleAdam(model.parameters(), lr, steps)
-    history = train(model, TBPTTLoss(), lm_batches(train_ids, batch_size, seq_len, seed),
-                    optimizer, steps, clip=clip, eval_every=eval_every,
-                    evaluate=lambda m: {"val_nats": stream_nll(m, val_ids)[1.0]},
-                    desc=f"{num_layers}x{hidden_size} {cell.upper()}", progress=progress)
+    history = train(data_parallel(model), TBPTTLoss(),
+                    lm_batches(train_ids, batch_size, seq_len, seed, lanes), optimizer, steps,
+                    clip=clip, eval_every=eval_every,
+                    evaluate=(lambda _: {"val_nats": stream_nll(model, val_ids)[1.0]})
+                    if rank == 0 else None,
+                    desc=f"{num_layers}x{hidden_size} {cell.upper()}",
+                    progress=progress and rank == 0)
     return model, history
 
 
@@ -134,25 +152,48 @@ def train_from_args(args):
 
     ``args`` holds the options of ``rnncourse train`` (see ``rnncourse.cli``). The
     checkpoint (``--save``) holds the weights, the sizes and the vocabulary, so
-    ``rnncourse sample`` can rebuild the model from it alone.
+    ``rnncourse sample`` can rebuild the model from it alone; ``--json`` records the
+    result with the machine, the versions and ``args.command``. Started as one of
+    several processes (``--nproc``, torchrun), it trains data-parallel; rank 0 prints
+    and writes the files, and returns the result, the other ranks return None.
     """
-    text = load_text("tinyshakespeare") if args.text is None else \
-        Path(args.text).read_text(encoding="utf-8")
-    vocab = CharVocab(text)
-    train_ids, val_ids = split_stream(vocab.encode(text), 0.9)
-    start = time.perf_counter()
-    model, history = train_char_lm(
-        train_ids, val_ids, len(vocab), cell=args.cell, hidden_size=args.hidden,
-        num_layers=args.layers, dropout=args.dropout, batch_size=args.batch, seq_len=args.seq,
-        steps=args.steps, lr=args.lr, eval_every=args.eval_every, device=args.device)
-    nats = history.metric("val_nats")[-1]
-    print(f"validation {nats:.4f} nats/char = {bits_per_char(nats):.4f} bits/char after "
-          f"{args.steps} steps in {time.perf_counter() - start:.0f} s on {args.device}")
-    if args.save:
-        save_checkpoint(args.save, model, vocab_size=len(vocab), embed_dim=64,
-                        hidden_size=args.hidden, num_layers=args.layers, cell=args.cell,
-                        dropout=args.dropout, chars="".join(vocab.chars))
-        print(f"saved {args.save}")
+    with process_group(args.device) as device:
+        rank, world_size = world()
+        text = load_text("tinyshakespeare") if args.text is None else \
+            Path(args.text).read_text(encoding="utf-8")
+        vocab = CharVocab(text)
+        train_ids, val_ids = split_stream(vocab.encode(text), 0.9)
+        start = time.perf_counter()
+        model, history = train_char_lm(
+            train_ids, val_ids, len(vocab), cell=args.cell, hidden_size=args.hidden,
+            num_layers=args.layers, dropout=args.dropout, batch_size=args.batch,
+            seq_len=args.seq, steps=args.steps, lr=args.lr, eval_every=args.eval_every,
+            device=device)
+        seconds = time.perf_counter() - start
+        if rank != 0:
+            return None
+        nats = history.metric("val_nats")[-1]
+        where = f"{device}" if world_size == 1 else f"{world_size} processes on {device.type}"
+        print(f"validation {nats:.4f} nats/char = {bits_per_char(nats):.4f} bits/char after "
+              f"{args.steps} steps in {seconds:.0f} s on {where}")
+        if args.save:
+            save_checkpoint(args.save, model, vocab_size=len(vocab), embed_dim=64,
+                            hidden_size=args.hidden, num_layers=args.layers, cell=args.cell,
+                            dropout=args.dropout, chars="".join(vocab.chars))
+            print(f"saved {args.save}")
+        if args.json:
+            environment = {**bench_environment(device), "processes": world_size,
+                           "command": args.command}
+            result = {"val_nats": nats, "val_bits_per_char": bits_per_char(nats),
+                      "seconds": seconds,         # wall time of training and its evaluations
+                      "train_characters": args.steps * args.batch * args.seq,
+                      **{name: getattr(args, name) for name in
+                         ("cell", "hidden", "layers", "dropout", "batch", "seq", "steps", "lr")}}
+            path = Path(args.json)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"environment": environment, "result": result},
+                                       indent=1))
+            print(f"wrote {path}")
     return nats
 
 

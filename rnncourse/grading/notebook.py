@@ -7,7 +7,8 @@ Solution regions are marked the nbgrader way, inside code cells::
     ### END SOLUTION
 
 and the learner version replaces each region with a stub at the same
-indentation that raises ``NotImplementedError``.
+indentation that raises ``NotImplementedError``, and says under its title that the
+errors the page shows before the stubs are filled in are expected.
 """
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ from pathlib import Path
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = ("# YOUR CODE HERE", 'raise NotImplementedError("replace this line with your code")')
 _MAGIC = re.compile(r"^(\s*)([%!].*)$")
+#: Shown under the title of every learner version (the book renders it as a note).
+EXPECTED_ERRORS_NOTE = """
+:::{admonition} The errors on this page are expected
+:class: note expected-errors
+This page shows the exercise as you receive it: the functions you write are stubs that
+raise `NotImplementedError`, so the cells that try them print that error, and the grading
+cell at the end lists its checks as FAIL. Fill in the stubs in Jupyter and run the
+cells again: the errors give way to your results, and the FAILs to PASSes.
+:::
+"""
 
 
 def read_code_cells(path) -> list[tuple[int, str]]:
@@ -53,11 +64,14 @@ def read_code_cells(path) -> list[tuple[int, str]]:
 
 def learner_text(source_text: str) -> str:
     """The learner version of a solved source: each solution region becomes a stub."""
-    lines, inside = source_text.splitlines(keepends=True), False
+    lines, inside, noted = source_text.splitlines(keepends=True), False, False
     out: list[str] = []
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
-        if stripped == BEGIN:
+        if not noted and line.startswith("# "):
+            out.append(line + EXPECTED_ERRORS_NOTE)
+            noted = True
+        elif stripped == BEGIN:
             if inside:
                 raise ValueError(f"line {number}: {BEGIN} inside another solution region")
             inside = True

@@ -8,7 +8,8 @@ functions tell the cell from the cache they receive.
 
 from __future__ import annotations
 
-from typing import NamedTuple, cast
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,9 +53,57 @@ class Backward(NamedTuple):
     grads: Params
 
 
-def _check_cell(cell: str) -> None:
+def _lstm_step(x: np.ndarray, h_prev: np.ndarray, params: Params,
+               c_prev: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, LSTMStepCache]:
+    return lstm_step_forward(x, h_prev, np.zeros_like(h_prev) if c_prev is None else c_prev,
+                             params)
+
+
+def _lstm_step_backward(dh: np.ndarray, cache: LSTMStepCache,
+                        dc: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                        Params]:
+    return lstm_step_backward(dh, np.zeros_like(dh) if dc is None else dc, cache)
+
+
+#: cell -> (forward of a sequence, forward of a step); the LSTM's take a cell state last.
+_FORWARD: dict[str, tuple[Callable[..., tuple], Callable[..., tuple]]] = {
+    "rnn": (rnn_forward, rnn_step_forward),
+    "lstm": (lambda x, h0, params, c0: lstm_forward(x, h0, c0, params), _lstm_step),
+    "gru": (gru_forward, gru_step_forward),
+}
+#: cache type -> its backward; the LSTM's take dL/dc last.
+_BACKWARD: dict[type, Callable[..., tuple]] = {
+    RNNCache: rnn_backward, LSTMCache: lstm_backward, GRUCache: gru_backward,
+    RNNStepCache: rnn_step_backward, LSTMStepCache: _lstm_step_backward,
+    GRUStepCache: gru_step_backward,
+}
+
+
+def _forward(cell: str, kind: int, x: np.ndarray, h: np.ndarray | None, params: Params,
+             c: np.ndarray | None, c_name: str) -> Forward:
     if cell not in CELLS:
         raise ValueError(f"cell: expected one of {CELLS}, got {cell!r}")
+    forward = _FORWARD[cell][kind]
+    if cell == "lstm":
+        return Forward(*forward(x, h, params, c))
+    if c is not None:
+        raise ValueError(f"{c_name}: only an LSTM has a cell state, got one for cell={cell!r}")
+    h_out, cache = forward(x, h, params)
+    return Forward(h_out, None, cache)
+
+
+def _backward(grad: np.ndarray, cache: object, dc: np.ndarray | None, dc_name: str,
+              kinds: tuple[type, ...], made_by: str) -> Backward:
+    if not isinstance(cache, kinds):
+        raise ValueError(f"cache: expected the cache of {made_by}, got {type(cache).__name__}")
+    backward = _BACKWARD[type(cache)]
+    if isinstance(cache, LSTMCache | LSTMStepCache):
+        return Backward(*backward(grad, cache, dc))
+    if dc is not None:
+        raise ValueError(f"{dc_name}: only an LSTM has a cell state, got one for a "
+                         f"{type(cache).__name__}")
+    dx, dh, grads = backward(grad, cache)
+    return Backward(dx, dh, None, grads)
 
 
 def sequence_forward(cell: str, x: np.ndarray, h0: np.ndarray | None,
@@ -63,51 +112,27 @@ def sequence_forward(cell: str, x: np.ndarray, h0: np.ndarray | None,
 
     Returns :class:`Forward` (hs (N, T, H), c_T (N, H) or None, cache).
     """
-    _check_cell(cell)
-    if cell == "lstm":
-        return Forward(*lstm_forward(x, h0, c0, params))
-    if c0 is not None:
-        raise ValueError(f"c0: only an LSTM has a cell state, got one for cell={cell!r}")
-    hs, cache = (rnn_forward if cell == "rnn" else gru_forward)(x, h0, params)
-    return Forward(hs, None, cache)
+    return _forward(cell, 0, x, h0, params, c0, "c0")
 
 
 def sequence_backward(dhs: np.ndarray, cache: SequenceCache,
                       dc_last: np.ndarray | None = None) -> Backward:
     """BPTT for the forward that made ``cache``: dhs (N, T, H) = dL/dh_t from above, and
-    for an LSTM optionally dc_last (N, H) = dL/dc_T.
+    for an LSTM optionally dc_last (N, H) = dL/dc_T (None means zeros).
 
     Returns :class:`Backward` (dx (N, T, D), dh0 (N, H), dc0 (N, H) or None, grads).
     """
-    if isinstance(cache, LSTMCache):
-        return Backward(*lstm_backward(dhs, cache, dc_last))
-    if dc_last is not None:
-        raise ValueError("dc_last: only an LSTM has a cell state, got one for a "
-                         f"{type(cache).__name__}")
-    if isinstance(cache, RNNCache):
-        dx, dh0, grads = rnn_backward(dhs, cache)
-    elif isinstance(cache, GRUCache):
-        dx, dh0, grads = gru_backward(dhs, cache)
-    else:
-        raise ValueError(f"cache: expected the cache of sequence_forward, got "
-                         f"{type(cache).__name__}")
-    return Backward(dx, dh0, None, grads)
+    return _backward(dhs, cache, dc_last, "dc_last", (RNNCache, LSTMCache, GRUCache),
+                     "sequence_forward")
 
 
 def step_forward(cell: str, x: np.ndarray, h_prev: np.ndarray, params: Params,
                  c_prev: np.ndarray | None = None) -> Forward:
-    """One step of ``cell``: x (N, D), h_prev (and c_prev for an LSTM) (N, H).
+    """One step of ``cell``: x (N, D), h_prev (and c_prev for an LSTM, None for zeros) (N, H).
 
     Returns :class:`Forward` (h (N, H), c (N, H) or None, cache).
     """
-    _check_cell(cell)
-    if cell == "lstm":
-        # A missing c_prev is passed on as is: the LSTM's input check rejects it (TypeError).
-        return Forward(*lstm_step_forward(x, h_prev, cast(np.ndarray, c_prev), params))
-    if c_prev is not None:
-        raise ValueError(f"c_prev: only an LSTM has a cell state, got one for cell={cell!r}")
-    h, cache = (rnn_step_forward if cell == "rnn" else gru_step_forward)(x, h_prev, params)
-    return Forward(h, None, cache)
+    return _forward(cell, 1, x, h_prev, params, c_prev, "c_prev")
 
 
 def step_backward(dh: np.ndarray, cache: StepCache, dc: np.ndarray | None = None) -> Backward:
@@ -115,16 +140,5 @@ def step_backward(dh: np.ndarray, cache: StepCache, dc: np.ndarray | None = None
 
     Returns :class:`Backward` (dx (N, D), dh_prev (N, H), dc_prev (N, H) or None, grads).
     """
-    if isinstance(cache, LSTMStepCache):
-        return Backward(*lstm_step_backward(dh, np.zeros_like(dh) if dc is None else dc, cache))
-    if dc is not None:
-        raise ValueError("dc: only an LSTM has a cell state, got one for a "
-                         f"{type(cache).__name__}")
-    if isinstance(cache, RNNStepCache):
-        dx, dh_prev, grads = rnn_step_backward(dh, cache)
-    elif isinstance(cache, GRUStepCache):
-        dx, dh_prev, grads = gru_step_backward(dh, cache)
-    else:
-        raise ValueError(f"cache: expected the cache of step_forward, got "
-                         f"{type(cache).__name__}")
-    return Backward(dx, dh_prev, None, grads)
+    return _backward(dh, cache, dc, "dc", (RNNStepCache, LSTMStepCache, GRUStepCache),
+                     "step_forward")

@@ -10,8 +10,10 @@ import functools
 
 import numpy as np
 
+from rnncourse import reference as ref
+
 from ..spec import Check, Exercise, Probe, Step, Variant
-from ._common import rng_for
+from ._common import rng_for, with_prefix
 
 N, S, HQ, HK, A = 2, 5, 3, 4, 6
 GRAD_KEYS = ("W_q", "W_k", "v")
@@ -61,7 +63,7 @@ CHECKS = (
 
 def _torch(v, mask=None, softmax_axis=1, use_tanh=True, renormalise=True, ignore_mask=False,
            keys_in_scores=True, keys_in_context=True):
-    """Forward with autograd, optionally the way a common mistake computes it."""
+    """Forward and backward by autograd, the way a common mistake computes them."""
     import torch
 
     q = torch.tensor(v["query"], requires_grad=True)
@@ -84,10 +86,19 @@ def _torch(v, mask=None, softmax_axis=1, use_tanh=True, renormalise=True, ignore
             **{f"grads.{name}": t.grad.numpy() for name, t in p.items()}}
 
 
+def _reference(v, mask=None):
+    """The package's forward and hand-written backward of additive attention."""
+    (context, weights), cache = ref.additive_attention_forward(v["query"], v["keys"],
+                                                               v["params"], mask)
+    dquery, dkeys, grads = ref.additive_attention_backward(v["dcontext"], cache)
+    return {"context": context, "weights": weights, "dquery": dquery, "dkeys": dkeys,
+            **with_prefix("grads", grads)}
+
+
 @functools.cache
 def expected():
     v = inputs()
-    return {"plain": _torch(v), "masked": _torch(v, mask=v["mask"])}
+    return {"plain": _reference(v), "masked": _reference(v, mask=v["mask"])}
 
 
 def _pick(arrays, *names):

@@ -62,13 +62,12 @@ CHECKS = (
 
 
 def _reference(logits, temperature, top_k):
+    """The package's own next-character distribution (temperature, then top-k)."""
     import torch
 
-    z = torch.tensor(logits) / temperature
-    if top_k is not None:
-        kth = torch.topk(z, top_k, dim=1).values[:, -1:]
-        z = z.masked_fill(z < kth, float("-inf"))
-    return torch.softmax(z, dim=1).numpy()
+    from rnncourse.apps.charlm import next_char_probs
+
+    return next_char_probs(torch.tensor(logits), temperature, top_k).numpy()
 
 
 @functools.cache
