@@ -5,14 +5,18 @@ import pytest
 import torch
 
 from rnncourse.apps.forecast import (
+    ARForecaster,
+    SARIMAForecaster,
     SequenceRegressor,
     StandardScaler,
     WindowForecaster,
     make_windows,
     naive_forecast,
     rolling_forecasts,
+    seasonal_drift_forecast,
     seasonal_naive_forecast,
 )
+from rnncourse.data.timeseries import load_airline
 
 
 def test_make_windows_targets_follow_their_window():
@@ -35,6 +39,47 @@ def test_baselines():
     h = np.arange(1.0, 25.0)
     np.testing.assert_array_equal(naive_forecast(h, 2), [24, 24])
     np.testing.assert_array_equal(seasonal_naive_forecast(h, 13, 12), list(range(13, 25)) + [13])
+
+
+def test_seasonal_drift_by_hand():
+    # seasons of 2: changes y_t - y_{t-2} are 2, 4, 2 -> mean 8/3 per season
+    history = np.array([1.0, 2.0, 3.0, 6.0, 5.0])
+    expected = [6 + 8 / 3, 5 + 8 / 3, 6 + 16 / 3]
+    np.testing.assert_allclose(seasonal_drift_forecast(history, 3, 2), expected, rtol=1e-13)
+    # on logs, a series growing 10% per season is continued exactly
+    growing = 100 * 1.1 ** np.arange(8.0)
+    np.testing.assert_allclose(seasonal_drift_forecast(growing, 4, 4, log=True),
+                               100 * 1.1 ** np.arange(8.0, 12.0), rtol=1e-12)
+    with pytest.raises(ValueError, match="more than season=4"):
+        seasonal_drift_forecast(growing[:4], 1, 4)
+
+
+def test_ar_least_squares_equals_statsmodels_autoreg():
+    from statsmodels.tsa.ar_model import AutoReg
+
+    y = np.log(load_airline().values[:96])
+    for p in (1, 5, 13):
+        ours = ARForecaster(p).fit(y).coef
+        theirs = AutoReg(y, lags=p, trend="c").fit().params
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)
+        forecast = ARForecaster(p).fit(y).forecast(y, 5)
+        np.testing.assert_allclose(forecast, AutoReg(y, lags=p, trend="c").fit().predict(
+            start=len(y), end=len(y) + 4), rtol=1e-8)
+    with pytest.raises(ValueError, match="expected more than 2p"):
+        ARForecaster(10).fit(y[:20])
+
+
+def test_sarima_forecast_is_statsmodels_with_the_training_parameters():
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    values = load_airline().values[:96]
+    model = SARIMAForecaster().fit(values)
+    fitted = SARIMAX(np.log(values), order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(
+        disp=False)
+    np.testing.assert_allclose(model.forecast(values, 12), np.exp(fitted.forecast(12)),
+                               rtol=1e-10)
+    with pytest.raises(RuntimeError, match="fit"):
+        SARIMAForecaster().forecast(values, 1)
 
 
 def test_rolling_forecasts_never_see_the_future():

@@ -71,6 +71,99 @@ def seasonal_naive_forecast(history, horizon, season):
     return history[len(history) - season + np.arange(horizon) % season]
 
 
+def seasonal_drift_forecast(history, horizon, season, log=False):
+    """Seasonal naive plus the average change per season observed in ``history``.
+
+    y_hat_{T+h} = y_{T+h-k*season} + k * d, where k = ceil(h / season) and d is the mean
+    of y_t - y_{t-season} over the history. With ``log=True`` this runs on log y, so d is
+    the average growth rate per season and the forecast compounds it (year-on-year growth).
+    """
+    history = np.asarray(history, dtype=np.float64)
+    if len(history) <= season:
+        raise ValueError(f"seasonal_drift_forecast: expected more than season={season} "
+                         f"values, got {len(history)}")
+    y = np.log(history) if log else history
+    drift = np.mean(y[season:] - y[:-season])
+    seasons_ahead = np.arange(horizon) // season + 1
+    forecast = seasonal_naive_forecast(y, horizon, season) + seasons_ahead * drift
+    return np.exp(forecast) if log else forecast
+
+
+class ARForecaster:
+    """Linear autoregression y_t = c + phi_1 y_{t-1} + ... + phi_p y_{t-p}, fitted by least
+    squares on the training values (on log y with ``log=True``) and used recursively.
+
+    The least-squares fit is the conditional maximum-likelihood estimate that
+    ``statsmodels.tsa.ar_model.AutoReg(y, lags=p, trend="c")`` computes (the tests check it).
+    """
+
+    def __init__(self, order, log=False):
+        if order < 1:
+            raise ValueError(f"order: expected p >= 1, got {order}")
+        self.order, self.log = order, log
+        self.coef = None  # (p + 1,): intercept, then phi_1 .. phi_p
+
+    def _transform(self, values):
+        values = np.asarray(values, dtype=np.float64)
+        return np.log(values) if self.log else values
+
+    def fit(self, train_values):
+        y = self._transform(train_values)
+        p = self.order
+        if len(y) <= 2 * p:
+            raise ValueError(f"fit: expected more than 2p = {2 * p} training values, "
+                             f"got {len(y)}")
+        lags = np.stack([y[p - i:len(y) - i] for i in range(1, p + 1)], axis=1)  # (n - p, p)
+        design = np.concatenate([np.ones((len(lags), 1)), lags], axis=1)
+        self.coef = np.linalg.lstsq(design, y[p:], rcond=None)[0]
+        return self
+
+    def forecast(self, history, horizon):
+        if self.coef is None:
+            raise RuntimeError("ARForecaster: call fit(training values) first")
+        recent = list(self._transform(history)[-self.order:])
+        if len(recent) < self.order:
+            raise ValueError(f"forecast: expected at least p={self.order} past values, "
+                             f"got {len(recent)}")
+        out = []
+        for _ in range(horizon):
+            out.append(self.coef[0] + self.coef[1:] @ np.array(recent[::-1][:self.order]))
+            recent.append(out[-1])
+        out = np.array(out)
+        return np.exp(out) if self.log else out
+
+
+class SARIMAForecaster:
+    """Seasonal ARIMA from statsmodels, by default Box and Jenkins' airline model
+    SARIMA(0,1,1)(0,1,1)_12 on log y.
+
+    :meth:`fit` estimates the parameters on the training values once; every forecast then
+    runs the Kalman filter with those fixed parameters over the history it is given, as the
+    networks are trained once and then only read the history.
+    """
+
+    def __init__(self, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12), log=True):
+        self.order, self.seasonal_order, self.log = order, seasonal_order, log
+        self.params = None
+
+    def _model(self, values):
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        y = np.asarray(values, dtype=np.float64)
+        return SARIMAX(np.log(y) if self.log else y, order=self.order,
+                       seasonal_order=self.seasonal_order)
+
+    def fit(self, train_values):
+        self.params = self._model(train_values).fit(disp=False).params
+        return self
+
+    def forecast(self, history, horizon):
+        if self.params is None:
+            raise RuntimeError("SARIMAForecaster: call fit(training values) first")
+        out = self._model(history).filter(self.params).forecast(horizon)
+        return np.exp(out) if self.log else np.asarray(out)
+
+
 def rolling_forecasts(forecast, series, first_origin, horizon):
     """Walk forward through ``series``: at each origin t >= first_origin, forecast the next
     ``horizon`` values from ``series[:t]`` only.
