@@ -26,6 +26,15 @@ def test_activations_are_stable_at_plus_minus_1000():
     np.testing.assert_allclose(loss, (2000.0 + np.log(2)) / 2)
 
 
+def test_sigmoid_keeps_relative_precision_far_below_zero():
+    """sigmoid(-40) = e^-40 / (1 + e^-40) ~ 4.25e-18, not 0 (chapter 6 quotes the value)."""
+    x = np.array([-40.0, -200.0, -700.0])
+    exact = np.exp(x) / (1.0 + np.exp(x))                 # no cancellation for x < 0
+    np.testing.assert_allclose(ref.sigmoid(x), exact, rtol=1e-14, atol=0)
+    assert abs(ref.sigmoid(-40.0) / 4.248354255291589e-18 - 1) < 1e-12
+    assert ref.sigmoid(np.float32(-40.0)).dtype == np.float32
+
+
 def test_activations_match_torch():
     x = np.random.default_rng(0).standard_normal((4, 7)) * 10
     xt = torch.tensor(x)
