@@ -16,10 +16,21 @@ from pathlib import Path
 
 
 def _grade(args) -> int:
-    from .grading import Limits, grade_file, submissions_in
+    import secrets
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .grading import Limits, detect_exercise, grade_file, submissions_in
+    from .grading.export import INSTRUCTOR_DIR
     from .grading.report import format_json, format_text, write_csv
+    from .grading.similarity import compare, format_pairs, write_pairs
 
     limits = Limits(timeout=args.timeout, memory_mib=args.memory_limit)
+    seed = args.seed
+    if args.instructor and seed is None:
+        seed = secrets.randbelow(2**31)
+    if seed is not None:
+        print(f"instructor mode: hidden checks drawn from seed {seed} (grade again with "
+              f"--seed {seed} to reproduce)", file=sys.stderr)
     files = []
     for path in map(Path, args.paths):
         if path.is_dir():
@@ -33,11 +44,11 @@ def _grade(args) -> int:
         else:
             print(f"{path}: no such file or folder", file=sys.stderr)
             return 2
-    reports = []
-    for path in files:
-        report = grade_file(path, args.exercise, limits)
-        reports.append(report)
-        if not args.json:
+    # each submission runs in its own sandboxed process: threads are enough to overlap them
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        reports = list(pool.map(lambda p: grade_file(p, args.exercise, limits, seed), files))
+    if not args.json:
+        for report in reports:
             print(format_text(report), flush=True)
             if len(files) > 1:
                 print()
@@ -46,6 +57,16 @@ def _grade(args) -> int:
     if args.csv:
         write_csv(reports, args.csv)
         print(f"wrote {len(reports)} rows to {args.csv}", file=sys.stderr)
+    if args.similarity:
+        by_exercise: dict[str, list[Path]] = {}
+        for path in files:
+            name = args.exercise or detect_exercise(path).name
+            by_exercise.setdefault(name, []).append(path)
+        sources = {p.stem.split("_", 1)[1]: p for p in INSTRUCTOR_DIR.glob("[0-9][0-9]_*.md")}
+        pairs = compare(by_exercise, sources)
+        write_pairs(pairs, args.similarity)
+        print(format_pairs(pairs), file=sys.stderr)
+        print(f"wrote {len(pairs)} pairs to {args.similarity}", file=sys.stderr)
     return 0
 
 
@@ -63,7 +84,9 @@ def add_grade_command(subparsers) -> None:
         epilog="examples:\n"
                "  python -m rnncourse grade exercises/01_rnn_step.md\n"
                "  python -m rnncourse grade alice.ipynb --exercise lstm_step --json\n"
-               "  python -m rnncourse grade submissions/ --csv grades.csv",
+               "  python -m rnncourse grade submissions/ --csv grades.csv\n"
+               "  python -m rnncourse grade submissions/ --instructor --jobs 4 \\\n"
+               "      --csv grades.csv --similarity similarity.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="notebooks to grade, or folders of them")
@@ -80,6 +103,17 @@ def add_grade_command(subparsers) -> None:
     parser.add_argument("--memory-limit", type=int, default=Limits.memory_mib, metavar="MIB",
                         help="address-space limit of the learner's process "
                              "(default: %(default)s)")
+    parser.add_argument("--instructor", action="store_true",
+                        help="hidden checks: draw fresh sizes and values from a random seed "
+                             "(printed), so that code tuned to the public checks fails")
+    parser.add_argument("--seed", type=int, default=None, metavar="N",
+                        help="hidden checks drawn from seed N (implies --instructor)")
+    parser.add_argument("--jobs", type=_at_least_one, default=1, metavar="N",
+                        help="grade N submissions at a time (default: 1)")
+    parser.add_argument("--similarity", metavar="FILE",
+                        help="also compare the submissions' code (normalised tokens) with "
+                             "one another and with the solved sources; write the pairs to "
+                             "FILE and flag near-copies")
     parser.set_defaults(func=_grade)
 
 
@@ -97,8 +131,8 @@ def _export(args) -> int:
 def add_export_command(subparsers) -> None:
     parser = subparsers.add_parser(
         "export-exercises", help="write the learner notebooks, or an nbgrader course",
-        description="Generate exercise notebooks from the solved sources in\n"
-                    "rnncourse/grading/sources: the learner versions (solutions replaced by\n"
+        description="Generate exercise notebooks from the solved sources in instructor/\n"
+                    "(a repository checkout): the learner versions (solutions replaced by\n"
                     "stubs that raise NotImplementedError) and/or nbgrader source notebooks\n"
                     "for instructors using JupyterHub.",
         epilog="examples:\n"
@@ -148,8 +182,9 @@ def add_train_command(subparsers) -> None:
     parser = subparsers.add_parser(
         "train", help="train a character-level language model on a text file",
         description="Train an LSTM/GRU character language model with truncated BPTT on the\n"
-                    "first 90% of a text, report the loss on the last 10% (nats and bits per\n"
-                    "character), and optionally save a checkpoint for `rnncourse sample`.",
+                    "first 90% of a text, report the loss on the next 5% (nats and bits per\n"
+                    "character; the last 5% is chapter 9's test text), and optionally\n"
+                    "save a checkpoint for `rnncourse sample`.",
         epilog="examples:\n"
                "  python -m rnncourse train --steps 2600 --save artifacts/lm.pt\n"
                "  python -m rnncourse train --text my.txt --hidden 256 --device cuda --save lm.pt\n"

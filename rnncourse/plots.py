@@ -82,18 +82,21 @@ def _readable_time_ticks(ax, x, formatter=None):
 
 
 def plot_history(history, metric=None, ax=None, label=None, ylabel="loss", metric_label=None,
-                 legend="outside"):
+                 legend="outside", color=None):
     """Training loss per step and, if given, one evaluation ``metric`` at its steps.
 
     ``metric_label`` names the metric's curve in the legend (default: the metric's name);
     ``label`` prefixes both legend entries. ``legend`` is where the legend goes, as in
-    :func:`place_legend` (default: right of the axes; ``None`` for none).
+    :func:`place_legend` (default: right of the axes; ``None`` for none). With ``color``
+    both curves of this run share it (the training curve lighter), so that several runs
+    on one axes are told apart by colour.
     """
     ax = ax or plt.subplots(figsize=(7, 3.5), layout="constrained")[1]
     prefix = f"{label}: " if label else ""
-    ax.plot(history.steps, history.train_loss, alpha=0.6, label=prefix + "training")
+    ax.plot(history.steps, history.train_loss, alpha=0.4 if color else 0.6, color=color,
+            label=prefix + "training")
     if metric is not None:
-        ax.plot(history.eval_steps, history.metric(metric), "o-",
+        ax.plot(history.eval_steps, history.metric(metric), "o-", color=color,
                 label=prefix + (metric_label or metric))
     ax.set_xlabel("optimisation step")
     ax.set_ylabel(ylabel)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnncourse.data import CharVocab, data_path, load_text, split_stream, stream_batches
+from rnncourse.data import CharVocab, data_path, lanes, load_text, split_stream, stream_batches
 
 
 def test_tinyshakespeare_vocabulary_and_round_trip():
@@ -16,12 +16,22 @@ def test_tinyshakespeare_vocabulary_and_round_trip():
         vocab.encode("€")
 
 
-def test_split_is_contiguous_90_10():
+def test_split_is_contiguous_90_10_and_three_way():
     ids = np.arange(1000)
     train, val = split_stream(ids)
     assert len(train) == 900 and train[-1] + 1 == val[0]
-    with pytest.raises(ValueError, match="train_fraction"):
-        split_stream(ids, 1.0)
+    train, val, test = split_stream(ids, (0.9, 0.05, 0.05))
+    assert (len(train), len(val), len(test)) == (900, 50, 50) and val[-1] + 1 == test[0]
+    for bad in ((1.0,), (0.9, 0.2), (1.0, 0.0)):
+        with pytest.raises(ValueError, match="fractions"):
+            split_stream(ids, bad)
+
+
+def test_lanes_cover_all_but_fewer_than_n_lanes_tokens():
+    x, y = lanes(np.arange(103), 4)
+    assert x.shape == y.shape == (4, 25)
+    np.testing.assert_array_equal(y, x + 1)
+    assert x[-1, -1] == 99
 
 
 def test_stream_batches_continue_across_chunks():

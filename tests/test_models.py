@@ -81,6 +81,22 @@ def test_stream_nll_of_a_uniform_model_is_log_v():
     assert bits_per_char(np.log(8)) == pytest.approx(3.0)
 
 
+def test_stream_nll_scores_every_lane_to_its_end():
+    torch.manual_seed(0)
+    model = CharLM(8, embed_dim=2, hidden_size=3)
+    ids = np.arange(403) % 8            # 4 lanes of 100: the last 2 characters are left out
+    calls = []
+    real_forward = model.forward
+
+    def counting_forward(x, state=None):
+        calls.append(x.shape)
+        return real_forward(x, state)
+
+    model.forward = counting_forward
+    stream_nll(model, ids, n_lanes=4, chunk=30)
+    assert [shape[1] for shape in calls] == [30, 30, 30, 10]   # the short last chunk is read
+
+
 def test_checkpoint_round_trip(tmp_path):
     torch.manual_seed(0)
     model = CharLM(10, embed_dim=4, hidden_size=8, cell="gru")

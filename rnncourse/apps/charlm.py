@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data.text import CharVocab, load_text, split_stream, stream_batches
+from ..data.text import CharVocab, lanes, load_text, split_stream, stream_batches
 from ..torch.bench import environment as bench_environment
 from ..train import OneCycleAdam, load_checkpoint, save_checkpoint, train
 from .blocks import detach_state, recurrent_layer
@@ -87,19 +87,22 @@ class TBPTTLoss:
 def stream_nll(model, ids, n_lanes=16, chunk=500, temperatures=(1.0,)):
     """Mean negative log-likelihood (nats/char) of a held-out stream, for each temperature.
 
-    The stream is cut into ``n_lanes`` contiguous lanes read in chunks with the
-    state carried, so almost every character is predicted from hundreds of
-    characters of context. At temperature tau the model's logits are divided by
-    tau before the softmax. Returns {tau: nats per character}.
+    The stream is cut into ``n_lanes`` contiguous lanes (:func:`~rnncourse.data.lanes`)
+    read in chunks of ``chunk`` characters with the state carried, the last chunk of each
+    lane shorter, so almost every character is predicted from hundreds of characters of
+    context. Every lane is scored to its end; only the last ``(len(ids) - 1) % n_lanes``
+    characters (fewer than ``n_lanes``) are left out. At temperature tau the model's logits
+    are divided by tau before the softmax. Returns {tau: nats per character}.
     """
     was_training = model.training
     model.eval()
     totals = dict.fromkeys(temperatures, 0.0)
     count, state = 0, None
-    lane = (len(ids) - 1) // n_lanes
+    xs, ys = lanes(ids, n_lanes)
+    device = next(model.parameters()).device
     with torch.no_grad():
-        for x, y in stream_batches(ids, n_lanes, min(chunk, lane)):
-            device = next(model.parameters()).device
+        for start in range(0, xs.shape[1], chunk):
+            x, y = xs[:, start:start + chunk], ys[:, start:start + chunk]
             logits, state = model(torch.from_numpy(x).to(device), state)
             flat = logits.reshape(-1, logits.shape[-1])
             target = torch.from_numpy(y).to(device).reshape(-1)
@@ -109,6 +112,18 @@ def stream_nll(model, ids, n_lanes=16, chunk=500, temperatures=(1.0,)):
             count += target.numel()
     model.train(was_training)
     return {tau: total / count for tau, total in totals.items()}
+
+
+#: Chapter 9's split of its corpus, contiguous in time: train, validation, test.
+CHAR_LM_FRACTIONS = (0.9, 0.05, 0.05)
+
+
+def split_corpus(text, fractions=CHAR_LM_FRACTIONS):
+    """Split ``text`` in time and encode it with a vocabulary built from the training part
+    only. Returns (vocab, train_ids, val_ids, test_ids), or (vocab, train_ids, val_ids) for
+    two fractions; a held-out character missing from the training part raises ValueError."""
+    vocab = CharVocab(text[:int(len(text) * fractions[0])])
+    return (vocab, *split_stream(vocab.encode(text), fractions))
 
 
 def bits_per_char(nats):
@@ -148,7 +163,8 @@ def train_char_lm(train_ids, val_ids, vocab_size, *, cell="lstm", hidden_size=51
 
 
 def train_from_args(args):
-    """Train on the first 90% of the text, validate on the last 10%; print and return nats/char.
+    """Train and validate on chapter 9's split (:func:`split_corpus`, the test part unused);
+    print and return the validation nats/char.
 
     ``args`` holds the options of ``rnncourse train`` (see ``rnncourse.cli``). The
     checkpoint (``--save``) holds the weights, the sizes and the vocabulary, so
@@ -161,8 +177,7 @@ def train_from_args(args):
         rank, world_size = world()
         text = load_text("tinyshakespeare") if args.text is None else \
             Path(args.text).read_text(encoding="utf-8")
-        vocab = CharVocab(text)
-        train_ids, val_ids = split_stream(vocab.encode(text), 0.9)
+        vocab, train_ids, val_ids, _ = split_corpus(text)
         start = time.perf_counter()
         model, history = train_char_lm(
             train_ids, val_ids, len(vocab), cell=args.cell, hidden_size=args.hidden,

@@ -1,6 +1,6 @@
 """Translation with a GRU encoder-decoder, with or without additive (Bahdanau) attention:
 the model, vocabularies and tensors for sentence pairs, teacher-forced training with model
-selection on validation, greedy and beam decoding, and corpus BLEU."""
+selection on validation, greedy and beam decoding, the retrieval baseline, and corpus BLEU."""
 
 from __future__ import annotations
 
@@ -248,10 +248,59 @@ def translate(model, sentences, src_vocab, tgt_vocab, beam_width=None, max_len=2
     return [[tgt_vocab.tokens[i] for i in model.beam(s, beam_width, max_len)] for s in ids]
 
 
+def split_bleu(hypotheses, split):
+    """Corpus BLEU of tokenised ``hypotheses``, one per English sentence of ``split``
+    ({eng: [fra, ...]}) in its order, all translations of a sentence serving as references."""
+    if len(hypotheses) != len(split):
+        raise ValueError(f"split_bleu: expected one hypothesis per sentence ({len(split)}), "
+                         f"got {len(hypotheses)}")
+    refs = [[words_and_punctuation(f) for f in split[e]] for e in split]
+    return corpus_bleu(refs, hypotheses)
+
+
 def bleu(model, split, src_vocab, tgt_vocab, beam_width=None):
-    """Corpus BLEU of the model's translations of a split {eng: [fra, ...]}, all translations
-    of a sentence serving as its references."""
-    english = list(split)
-    hyps = translate(model, english, src_vocab, tgt_vocab, beam_width)
-    refs = [[words_and_punctuation(f) for f in split[e]] for e in english]
-    return corpus_bleu(refs, hyps)
+    """Corpus BLEU of the model's translations of a split {eng: [fra, ...]}."""
+    return split_bleu(translate(model, list(split), src_vocab, tgt_vocab, beam_width), split)
+
+
+class RetrievalTranslator:
+    """The retrieval baseline: translate a sentence by the (first) French translation of the
+    most similar English sentence in the training split.
+
+    Similarity is the cosine between TF-IDF-weighted counts of the sentences' tokens
+    (:func:`words_and_punctuation`); ties go to the earlier training sentence.
+    """
+
+    def __init__(self, train_split):
+        from scipy import sparse
+
+        self._sparse = sparse
+        self.english = list(train_split)
+        self.french = [words_and_punctuation(train_split[e][0]) for e in self.english]
+        tokens = [words_and_punctuation(e) for e in self.english]
+        self.index = {t: i for i, t in enumerate(sorted({t for ts in tokens for t in ts}))}
+        counts = self._counts(tokens)                               # (n_train, V)
+        df = np.bincount(counts.indices, minlength=len(self.index))
+        self.idf = np.log(len(tokens) / np.maximum(df, 1)) + 1.0
+        self.train_vectors = self._normalise(counts)
+
+    def _counts(self, token_lists):
+        rows = [i for i, ts in enumerate(token_lists) for t in ts if t in self.index]
+        cols = [self.index[t] for ts in token_lists for t in ts if t in self.index]
+        return self._sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                       shape=(len(token_lists), len(self.index)))
+
+    def _normalise(self, counts):
+        weighted = counts.multiply(self.idf[None]).tocsr()
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
+        return self._sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ weighted
+
+    def nearest(self, sentences):
+        """Index of the most similar training sentence for each English sentence."""
+        vectors = self._normalise(self._counts([words_and_punctuation(s) for s in sentences]))
+        similarity = (vectors @ self.train_vectors.T).toarray()     # (n, n_train)
+        return similarity.argmax(axis=1)
+
+    def translate(self, sentences):
+        """Tokenised French for each English sentence."""
+        return [self.french[i] for i in self.nearest(sentences)]

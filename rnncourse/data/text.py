@@ -37,16 +37,32 @@ class CharVocab:
         return "".join(self.chars[int(i)] for i in ids)
 
 
-def split_stream(ids, train_fraction=0.9):
-    """Contiguous split of a token stream: the first ``train_fraction`` trains, the rest validates.
+def split_stream(ids, fractions=(0.9, 0.1)):
+    """Contiguous split of a token stream into ``len(fractions)`` consecutive parts, in order:
+    (train, validation) or (train, validation, test).
 
-    A contiguous split (not random windows) keeps validation text unseen: random
+    A contiguous split (not random windows) keeps held-out text unseen: random
     windows of one stream would overlap the training windows.
     """
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction: expected a value in (0, 1), got {train_fraction}")
-    cut = int(len(ids) * train_fraction)
-    return ids[:cut], ids[cut:]
+    fractions = tuple(float(f) for f in fractions)
+    if len(fractions) not in (2, 3) or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-9:
+        raise ValueError(f"fractions: expected 2 or 3 positive fractions summing to 1, "
+                         f"got {fractions}")
+    cuts = (np.cumsum(fractions[:-1]) * len(ids)).astype(int)
+    return tuple(np.split(np.asarray(ids), cuts))
+
+
+def lanes(ids, n_lanes):
+    """The stream cut into ``n_lanes`` contiguous lanes of equal length: (x, y), both
+    (n_lanes, lane), y = x shifted by one; the last ``(len(ids) - 1) % n_lanes`` tokens
+    (fewer than ``n_lanes``) are not in any lane."""
+    ids = np.asarray(ids)
+    lane = (len(ids) - 1) // n_lanes
+    if lane < 1:
+        raise ValueError(f"lanes: a stream of {len(ids)} tokens is too short for "
+                         f"{n_lanes} lanes")
+    return (ids[:n_lanes * lane].reshape(n_lanes, lane),
+            ids[1:n_lanes * lane + 1].reshape(n_lanes, lane))
 
 
 def stream_batches(ids, batch_size, seq_len):
@@ -56,12 +72,10 @@ def stream_batches(ids, batch_size, seq_len):
     continues chunk k exactly: the hidden state can be carried across chunks
     (truncated BPTT). x, y: int64 (batch_size, seq_len), y = x shifted by one.
     """
-    ids = np.asarray(ids)
     lane = (len(ids) - 1) // batch_size
     if lane < seq_len:
         raise ValueError(f"stream_batches: a stream of {len(ids)} tokens is too short for "
                          f"batch_size={batch_size} x seq_len={seq_len}")
-    xs = ids[:batch_size * lane].reshape(batch_size, lane)
-    ys = ids[1:batch_size * lane + 1].reshape(batch_size, lane)
+    xs, ys = lanes(ids, batch_size)
     for start in range(0, lane - seq_len + 1, seq_len):
         yield xs[:, start:start + seq_len], ys[:, start:start + seq_len]
