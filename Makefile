@@ -41,8 +41,8 @@ bench: $(STAMP)
 
 ## The GPU figures the chapters show, each in $(GPU_RESULTS)/ with device, date, versions and
 ## command: stops at once without CUDA; then the CUDA tests, the chapter-8 LSTM levels against
-## cuDNN, and the chapter-9 GPU configuration of the character LM. Budgets are meant to fit
-## 10 minutes on one modern GPU. (A Part V scan benchmark belongs here once it exists.)
+## cuDNN, the chapter-9 GPU configuration of the character LM, and the Part V scans against
+## the step loop and cuDNN's GRU. Budgets are meant to fit 10 minutes on one modern GPU.
 GPU_RESULTS ?= benchmarks/results
 gpu-record: $(STAMP)
 	$(PY) benchmarks/require_cuda.py
@@ -52,6 +52,7 @@ gpu-record: $(STAMP)
 	$(PY) -m rnncourse train --device cuda --layers 2 --hidden 512 --dropout 0.2 --batch 128 \
 	  --seq 128 --steps 5000 --lr 2e-3 --eval-every 500 --save artifacts/char_lm_gpu.pt \
 	  --json $(GPU_RESULTS)/char_lm_gpu.json
+	$(PY) benchmarks/bench_scan.py --device cuda --json $(GPU_RESULTS)/scan_gpu.json
 
 ## .ipynb copies of chapters and exercises (for Colab), with a set-up cell, in $(NOTEBOOKS_OUT).
 notebooks: $(STAMP)

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NUMPY_ONLY = ("rnncourse.reference", "rnncourse.reference.gradflow",
               "rnncourse.reference.gru_variants", "rnncourse.data", "rnncourse.metrics",
               "rnncourse.plots", "rnncourse.train", "rnncourse.utils", "rnncourse.notebooks",
-              "rnncourse.apps.min_char_rnn", "rnncourse.apps.ngram", "rnncourse.grading", "rnncourse.cli")
+              "rnncourse.apps.min_char_rnn", "rnncourse.apps.ngram", "rnncourse.grading",
+              "rnncourse.cli")
 
 #: A sitecustomize that makes ``import torch`` fail in every Python process that starts
 #: with it on its path (the grader's sandboxed child included), as if torch were absent.

@@ -2,9 +2,10 @@
 
 import math
 
+import numpy as np
 import pytest
 
-from rnncourse.apps.ngram import WittenBellLM, choose_order
+from rnncourse.apps.ngram import WittenBellLM, choose_order, count_floors
 
 TEXT = "the cat sat on the mat. the dog sat on the log. a cat and a dog."
 
@@ -59,3 +60,15 @@ def test_errors_name_what_was_expected():
         lm.nll("ab", order=3)
     with pytest.raises(ValueError, match="never occurs"):
         lm.nll("abc")
+
+
+def test_count_floors_by_hand():
+    train, held_out = np.array([0, 1, 0, 1, 1]), np.array([0, 1, 1])
+    floors = count_floors(train, held_out, 3)
+    unigram = np.array([2, 3, 0]) + 1.0
+    unigram /= unigram.sum()
+    # bigram rows with add-one: after 0 -> 1 twice; after 1 -> 0 once, 1 once
+    p01, p11 = 3 / 5, 2 / 5
+    assert floors["uniform"] == pytest.approx(math.log(3), rel=1e-14)
+    assert floors["unigram"] == pytest.approx(-np.log(unigram[[1, 1]]).mean(), rel=1e-14)
+    assert floors["bigram"] == pytest.approx(-(math.log(p01) + math.log(p11)) / 2, rel=1e-14)

@@ -10,6 +10,11 @@ from ..data.synthetic import adding_problem
 from ..train import train
 from .forecast import SequenceRegressor
 
+#: The adding problem's "solved" bar on the test MSE. Predicting the mean scores 1/6 and
+#: knowing only the later marked value scores 1/12 (chapter 7 derives both), so the bar
+#: sits about eight times below 1/12: only a model that uses both values reaches it.
+SOLVED_MSE = 0.01
+
 
 def adding_regressor(cell, hidden_size, forget_bias=None):
     """A :class:`~rnncourse.apps.forecast.SequenceRegressor` for the adding problem's 2 inputs.

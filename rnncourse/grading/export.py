@@ -1,8 +1,9 @@
 """Learner versions of the solved sources, and an nbgrader-ready export for JupyterHub.
 
-The solved sources live in ``rnncourse/grading/sources/`` (shipped with the
-package, not part of the book). ``write_learner_versions`` writes their learner
-versions to ``exercises/``; a test fails when the committed files drift.
+The solved sources live in the repository's ``instructor/`` folder: not in the
+installed package (the wheel holds only the checks) and not in the book.
+``write_learner_versions`` writes their learner versions to ``exercises/``; a test
+fails when the committed files drift.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from pathlib import Path
 
 from .notebook import BEGIN, learner_text
 
-SOURCES_DIR = Path(__file__).resolve().parent / "sources"
+INSTRUCTOR_DIR = Path(__file__).resolve().parents[2] / "instructor"
 GRADE_CALL = "from rnncourse.grading import grade"
 
 
 def source_paths() -> list[Path]:
-    """The solved source of every exercise, in course order."""
-    return sorted(SOURCES_DIR.glob("[0-9][0-9]_*.md"))
+    """The solved source of every exercise, in course order (from a repository checkout)."""
+    found = sorted(INSTRUCTOR_DIR.glob("[0-9][0-9]_*.md"))
+    if not found:
+        raise FileNotFoundError(f"no solved sources in {INSTRUCTOR_DIR}: they ship with a "
+                                f"checkout of the repository, not with the installed package")
+    return found
 
 
 def write_learner_versions(folder) -> list[Path]:

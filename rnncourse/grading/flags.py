@@ -1,67 +1,47 @@
-"""Flagging submissions that lean on the reference solution instead of implementing it.
+"""Integrity verdicts: what the sandbox saw the learner's code run, as feedback and flags.
 
-Two independent signals, both reported for an instructor to review:
-
-* static: the notebook imports a forbidden name (``from rnncourse.reference
-  import rnn_forward``), reaches for it as an attribute inside a function or
-  class (``reference.rnn_forward``, ``nn.LSTMCell``), or imports the grader's
-  solved sources or checks;
-* dynamic: during the probes a forbidden function was actually called (the
-  sandbox wraps them; see ``runner.CallRecorder``).
+The child's watch (``watch.py``) reports, per probe, the forbidden code that ran
+while the learner's functions were called (by any route: an alias, ``__import__``,
+``importlib``, ``sys.modules``, ``getattr`` with a computed name, a function rebuilt
+from a reference code object), and, for the whole notebook, files of the grader it
+opened, processes it started and interpreter internals it reached. A check whose
+probe ran forbidden code scores 0; any notebook-wide finding zeroes every check,
+since what it touched can no longer be trusted. Each message names what was used.
 """
 
 from __future__ import annotations
 
-import ast
-
-#: Parts of the grader a submission has no business importing (``grade`` itself is fine).
-GRADER_INTERNALS = ("rnncourse.grading.sources", "rnncourse.grading.checks",
-                    "rnncourse.grading.helpers")
+from .spec import Rule
 
 
-def _attribute_uses(tree, names):
-    """Attribute accesses ``<anything>.<name>`` inside function and class bodies: the graded
-    code. Top-level cells may compare with the reference (a self-check) without a flag."""
-    found = []
-    for scope in ast.walk(tree):
-        if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found += [node for node in ast.walk(scope)
-                      if isinstance(node, ast.Attribute) and node.attr in names]
-    return sorted({(n.lineno, n.attr) for n in found})
+def probe_violations(ran: list[str], rules: tuple[Rule, ...]) -> list[str]:
+    """One sentence per kind of forbidden code that ran during a probe, naming it.
+
+    ``ran`` holds ``"target|detail"`` items from the watch; targets that share a reason
+    (the three entry points of autograd, say) make one sentence."""
+    why = {rule.target: rule.why for rule in rules}
+    grouped: dict[str, tuple[list[str], list[str]]] = {}
+    for item in ran:
+        target, _, detail = item.partition("|")
+        names, details = grouped.setdefault(why.get(target, "forbidden in this exercise"),
+                                            ([], []))
+        names.append(target.removeprefix("c:").replace(":", "."))
+        details.append(detail.removesuffix(" ran"))
+    out = []
+    for reason, (names, details) in grouped.items():
+        verb = "is" if len(names) == 1 else "are"
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        ran_or_is = "" if all(" is " in d for d in details) else " ran"
+        out.append(f"{'; '.join(details)}{ran_or_is}: {listed} {verb} {reason}")
+    return out
 
 
-def static_flags(cells, forbidden) -> list[str]:
-    """Reasons to flag the code in ``cells`` (list of ``(number, source)``)."""
-    names = set().union(*forbidden.values()) if forbidden else set()
-    reasons = []
-    for number, source in cells:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue  # reported when the cell runs
-        for node in ast.walk(tree):
-            where = f"cell {number}, line {getattr(node, 'lineno', '?')}"
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                module = (node.module or "") if isinstance(node, ast.ImportFrom) else ""
-                top = module.split(".")[0]
-                for alias in node.names:
-                    full = f"{module}.{alias.name}" if module else alias.name
-                    if any(part in full for part in GRADER_INTERNALS):
-                        reasons.append(f"{where}: imports {full}, the grader's solutions and "
-                                       f"checks")
-                    elif top in forbidden and alias.name in forbidden[top]:
-                        reasons.append(f"{where}: imports {full}, a reference solution of "
-                                       f"this exercise")
-            elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                  and "grading/sources" in node.value.replace("\\", "/")):
-                reasons.append(f"{where}: reads the grader's solved sources")
-        reasons += [f"cell {number}, line {line}: uses .{attr} in the graded code, a reference "
-                    f"solution of this exercise" for line, attr in _attribute_uses(tree, names)]
-    return reasons
+def notebook_violations(findings: list[tuple[str, str]]) -> list[str]:
+    """One sentence per notebook-wide finding (``(kind, detail)`` from the watch)."""
+    return [f"the notebook {detail}" for _, detail in findings]
 
 
-def dynamic_flags(calls_by_probe) -> list[str]:
-    """Reasons to flag from the forbidden functions each probe called."""
-    called = sorted({c for calls in calls_by_probe.values() for c in calls})
-    return [f"the graded code called {qualname}, a reference solution of this exercise"
-            for qualname in called]
+def zeroed_message(violations: list[str]) -> str:
+    """The feedback of a check scored 0 for what ran."""
+    return ("0 points for what ran, not for what is written: " + "; ".join(violations)
+            + ". Write this part yourself.")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from . import sandbox
 from .checks import EXERCISES
 from .compare import judge
-from .flags import dynamic_flags, static_flags
+from .flags import notebook_violations, probe_violations, zeroed_message
 from .notebook import read_code_cells
-from .spec import Exercise
+from .spec import Exercise, Verdict
 
 GRADING_ENV = "RNNCOURSE_GRADING"
 
@@ -38,6 +38,7 @@ class Report:
     cell_errors: dict[int, str] = field(default_factory=dict)
     error: str | None = None
     max_points: float = 0.0
+    seed: int | None = None
 
     @property
     def points(self) -> float:
@@ -62,18 +63,21 @@ def detect_exercise(path) -> Exercise:
                      f"contain one of: {names} (or pass --exercise)")
 
 
-def grade_file(path, exercise: str | None = None, limits: sandbox.Limits | None = None) -> Report:
+def grade_file(path, exercise: str | None = None, limits: sandbox.Limits | None = None,
+               seed: int | None = None) -> Report:
     """Grade one learner file (``.md`` or ``.ipynb``); never modifies it, never raises for
-    anything the learner's code does."""
+    anything the learner's code does. With a ``seed``, the probes are drawn from it (fresh
+    sizes and values: the instructor's hidden checks) instead of the public ones."""
     path = Path(path)
     try:
         ex = EXERCISES[exercise] if exercise else detect_exercise(path)
+        ex = ex.with_seed(seed)
     except KeyError:
         return Report(str(path), exercise, error=f"unknown exercise {exercise!r}; expected one "
                                                  f"of {', '.join(EXERCISES)}")
     except ValueError as exc:
         return Report(str(path), None, error=str(exc))
-    report = Report(str(path), ex.name, title=ex.title, max_points=ex.max_points)
+    report = Report(str(path), ex.name, title=ex.title, max_points=ex.max_points, seed=seed)
     try:
         cells = read_code_cells(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -87,12 +91,22 @@ def grade_file(path, exercise: str | None = None, limits: sandbox.Limits | None 
         return report
 
     preload = ["rnncourse.reference"] + (["torch"] if ex.needs_torch else [])
-    run = sandbox.run(cells, list(ex.probes), ex.forbidden, preload=preload,
-                      limits=limits or sandbox.Limits())
+    limits = limits or sandbox.Limits()
+    if ex.timeout and ex.timeout > limits.timeout:
+        limits = replace(limits, timeout=ex.timeout)
+    run = sandbox.run(cells, list(ex.probes), ex.rules, preload=preload, limits=limits,
+                      data_view=ex.data_view, count_lines=ex.count_lines)
     expected, variants = ex.expected(), ex.variants()
     failed_probes = set()
+    whole = notebook_violations(run.findings)
+    flags = list(whole)
     for check in ex.checks:
-        verdict = judge(check, run.probes[check.probe], expected[check.probe], variants)
+        violations = whole or probe_violations(run.probes[check.probe].ran, ex.rules)
+        flags += [v for v in violations if v not in flags]
+        if violations:
+            verdict = Verdict(False, zeroed_message(violations))
+        else:
+            verdict = judge(check, run.probes[check.probe], expected[check.probe], variants)
         if not verdict.passed:
             if check.probe in failed_probes and " is wrong: " in verdict.message:
                 verdict.message += (" (an earlier check on the same calls failed too: fix that "
@@ -102,8 +116,7 @@ def grade_file(path, exercise: str | None = None, limits: sandbox.Limits | None 
                                          check.points if verdict.passed else 0.0, check.points,
                                          verdict.passed, verdict.message))
     report.cell_errors = run.cell_errors
-    report.flags = static_flags(cells, ex.forbidden) + dynamic_flags(
-        {pid: r.calls for pid, r in run.probes.items()})
+    report.flags = flags
     return report
 
 

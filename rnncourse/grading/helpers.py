@@ -17,13 +17,23 @@ def unpack_pair(value, what):
     return value[0], value[1]
 
 
+def timed_call(func, *args):
+    """``func(*args)`` and the CPU seconds it took (all threads of this process)."""
+    import time
+
+    start = time.process_time()
+    result = func(*args)
+    return result, time.process_time() - start
+
+
 def make_cell(cls, input_size, hidden_size):
     """Instantiate the learner's module class: ``cls(input_size, hidden_size)``."""
     import torch
 
     cell = cls(int(input_size), int(hidden_size))
     if not isinstance(cell, torch.nn.Module):
-        raise TypeError(f"LSTMCell(...) should be a torch.nn.Module, got {type(cell).__name__}")
+        raise TypeError(f"{getattr(cls, '__name__', 'the cell class')}(...) should be a "
+                        f"torch.nn.Module, got {type(cell).__name__}")
     return cell
 
 

@@ -18,7 +18,8 @@ def _pts(x: float) -> str:
 def format_text(report: Report) -> str:
     """PASS/FAIL per check with feedback, points, flags and the total."""
     title = f" ({report.title})" if report.title else ""
-    lines = [f"Grading {report.path}{title}"]
+    hidden = f" [hidden checks, seed {report.seed}]" if report.seed is not None else ""
+    lines = [f"Grading {report.path}{title}{hidden}"]
     if report.error:
         lines.append(f"  ERROR  {report.error}")
     if report.checks:
@@ -39,7 +40,7 @@ def format_text(report: Report) -> str:
         lines.append("  Notes: cells of the notebook that failed while it ran:")
         lines.extend(f"    cell {k}: {v}" for k, v in sorted(notes.items())[:5])
     if report.flags:
-        lines.append("  FLAGGED for review (uses the reference solution):")
+        lines.append("  FLAGGED (checks scored 0 for what ran):")
         lines.extend(f"    {f}" for f in report.flags)
     lines.append(f"Total: {_pts(report.points)}/{_pts(report.max_points)}")
     return "\n".join(lines)
@@ -51,7 +52,7 @@ def format_json(reports: list[Report]) -> str:
 
 
 CSV_FIELDS = ("submission", "exercise", "points", "max_points", "flagged", "failed_checks",
-              "error", "flags")
+              "error", "flags", "seed")
 
 
 def write_csv(reports: list[Report], path) -> None:
@@ -64,4 +65,5 @@ def write_csv(reports: list[Report], path) -> None:
                 "submission": r.path, "exercise": r.exercise or "", "points": _pts(r.points),
                 "max_points": _pts(r.max_points), "flagged": "yes" if r.flags else "no",
                 "failed_checks": ";".join(c.id for c in r.checks if not c.passed),
-                "error": r.error or "", "flags": " | ".join(r.flags)})
+                "error": r.error or "", "flags": " | ".join(r.flags),
+                "seed": "" if r.seed is None else r.seed})

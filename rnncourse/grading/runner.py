@@ -1,17 +1,18 @@
 """The child side of the sandbox: run a learner's notebook code, then the probes.
 
 Started by ``sandbox.py`` as ``python -m rnncourse.grading.runner JOBDIR`` under
-resource limits. Reads ``JOBDIR/job.json`` (cells, probes, forbidden names) and
+resource limits. Reads ``JOBDIR/job.json`` (cells, probes, rules, protected paths) and
 ``JOBDIR/inputs.npz``; appends one JSON line per event to ``JOBDIR/events.jsonl``
 (flushed at once, so the parent knows which stage was running if this process
 dies) and writes each probe's outputs to ``JOBDIR/probe_<k>.npz``. Nothing is
-pickled: outputs are plain numeric arrays. This module only reports what the
-learner's code returned; all judging happens in the parent process.
+pickled: outputs are plain numeric arrays. ``watch.py`` records what the learner's
+code opens, starts and runs (an audit hook and a profiler, installed before the
+first cell); this module only reports that and what the learner's code returned:
+all judging happens in the parent process.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import sys
@@ -19,6 +20,8 @@ import traceback
 from pathlib import Path
 
 import numpy as np
+
+from .watch import Rules, Watch
 
 MAX_MESSAGE = 400
 
@@ -37,7 +40,10 @@ class Events:
 def describe_exception(exc: BaseException) -> str:
     """One line naming the exception and the learner's cell and line where it was raised."""
     where = ""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+    # lookup_lines=False: only names and numbers, no source files opened
+    frames = traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__),
+                                            lookup_lines=False)
+    for frame in reversed(frames):
         if frame.filename.startswith("<cell "):
             where = f" (in {frame.filename.strip('<>')}, line {frame.lineno})"
             break
@@ -127,9 +133,10 @@ def resolve(name, values, namespace, helpers):
                       f"there, and does it run without errors?)")
 
 
-def run_probe(probe, arrays, namespace, helpers, save):
+def run_probe(probe, arrays, namespace, helpers, save, watch):
     """Run one probe's steps, calling ``save(values)`` after each; return the values bound
-    so far and the first error."""
+    so far and the first error. Every function or class taken from the notebook is shown
+    to ``watch``, which records where it was defined."""
     values = load_inputs(probe["inputs"], arrays)
     for step in probe["steps"]:
         try:
@@ -137,6 +144,9 @@ def run_probe(probe, arrays, namespace, helpers, save):
             args = [resolve(a, values, namespace, helpers) for a in step["args"]]
             kwargs = {k: resolve(v, values, namespace, helpers)
                       for k, v in step["kwargs"].items()}
+            for name in (step["call"], *step["args"], *step["kwargs"].values()):
+                if name not in values and name in namespace:
+                    watch.note_called(name, namespace[name])
             result = func(*args, **kwargs)
         except LookupError as exc:
             return values, str(exc.args[0]) if exc.args else repr(exc)
@@ -151,8 +161,11 @@ def run_probe(probe, arrays, namespace, helpers, save):
     return values, None
 
 
-def save_outputs(names, values, path):
-    """Write the named outputs present in ``values`` to ``path`` (npz); return their meta."""
+def save_outputs(names, values, path, watch):
+    """Write the named outputs present in ``values`` to ``path`` (npz); return their meta.
+
+    Converting them may run the learner's code (a tensor subclass, ``__array__``): that
+    happens while ``watch`` is recording; only the file write is the runner's own."""
     out_arrays, meta = {}, {}
     for name in names:
         if name in values:
@@ -160,53 +173,10 @@ def save_outputs(names, values, path):
                 meta[name] = encode_output(name, values[name], out_arrays)
             except BaseException as exc:  # noqa: BLE001 - e.g. a tensor whose .numpy() raises
                 meta[name] = {"kind": "invalid", "type": describe_exception(exc)}
+    watch.active = False
     np.savez(path, **out_arrays)
+    watch.active = True
     return meta
-
-
-class CallRecorder:
-    """Wraps the forbidden reference functions so that calling one is recorded."""
-
-    def __init__(self, forbidden):
-        self.forbidden = {prefix: set(names) for prefix, names in forbidden.items()}
-        self.calls = set()
-
-    def wrap(self, func, qualname):
-        if getattr(func, "_rnncourse_recorded", False):
-            return func
-
-        @functools.wraps(func)
-        def recorded(*args, **kwargs):
-            self.calls.add(qualname)
-            return func(*args, **kwargs)
-
-        recorded._rnncourse_recorded = True
-        return recorded
-
-    def install(self, namespace):
-        """Patch the forbidden names in every loaded module under each prefix, and in the
-        learner's namespace where it holds the same objects."""
-        originals = {}
-        for modname, module in list(sys.modules.items()):
-            prefix = modname.split(".")[0]
-            if prefix not in self.forbidden or modname.startswith("rnncourse.grading"):
-                continue
-            for name in self.forbidden[prefix]:
-                obj = getattr(module, name, None)
-                if obj is None:
-                    continue
-                qualname = f"{modname}.{name}"
-                try:
-                    if isinstance(obj, type) and hasattr(obj, "forward"):
-                        obj.forward = self.wrap(obj.forward, qualname)
-                    elif callable(obj):
-                        originals[id(obj)] = wrapped = self.wrap(obj, qualname)
-                        setattr(module, name, wrapped)
-                except (AttributeError, TypeError):
-                    continue
-        for key, value in list(namespace.items()):
-            if id(value) in originals:
-                namespace[key] = originals[id(value)]
 
 
 def main(jobdir):
@@ -216,38 +186,55 @@ def main(jobdir):
     arrays = dict(np.load(jobdir / "inputs.npz", allow_pickle=False))
     from rnncourse.grading import helpers
 
+    def report(kind, detail):
+        events.emit(event="integrity", kind=kind, detail=detail)
+
+    workdir = Path.cwd()
+    watch = Watch(Rules(job["rules"]), job["protected"] + [str(jobdir)], report,
+                  allowed=[str(workdir)])
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-    recorder = CallRecorder(job["forbidden"])
     for module in job["preload"]:
         importlib.import_module(module)
-    recorder.install(namespace)
+    if job.get("data_dir"):  # the learner's view of the shipped data (no held-out split)
+        paths = importlib.import_module("rnncourse.data.paths")
+        paths.DATA_DIR = Path(job["data_dir"])
+    watch.start_profiling()
     for cell in job["cells"]:
         events.emit(event="cell_start", index=cell["index"])
         try:
-            exec(compile(cell["source"], f"<cell {cell['index']}>", "exec"), namespace)
+            code = compile(cell["source"], f"<cell {cell['index']}>", "exec")
+            watch.active = True
+            exec(code, namespace)
         except BaseException as exc:  # noqa: BLE001
-            events.emit(event="cell_end", index=cell["index"], error=describe_exception(exc))
+            error = describe_exception(exc)
         else:
-            events.emit(event="cell_end", index=cell["index"], error=None)
+            error = None
+        watch.active = False
+        events.emit(event="cell_end", index=cell["index"], error=error)
 
-    recorder.install(namespace)  # again, for modules the notebook imported itself
-    recorder.calls.clear()  # calls made by the notebook's own cells are not the graded code
     for k, probe in enumerate(job["probes"]):
         events.emit(event="probe_start", id=probe["id"])
         path = jobdir / f"probe_{k}.npz"
 
         def save(values, probe=probe, path=path):
             """Write the outputs bound so far: what survives if a later step kills us."""
-            meta = save_outputs(probe["outputs"], values, path)
+            meta = save_outputs(probe["outputs"], values, path, watch)
+            watch.active = False
             events.emit(event="step_end", id=probe["id"], outputs=meta, file=path.name,
-                        calls=sorted(recorder.calls))
-            return meta
+                        ran=watch.ran(), lines=watch.lines)
+            watch.active = True
 
-        values, error = run_probe(probe, arrays, namespace, helpers, save)
-        meta = save_outputs(probe["outputs"], values, path)
+        watch.reset()
+        if job.get("count_lines"):
+            watch.count_lines(True)
+        watch.active = True
+        values, error = run_probe(probe, arrays, namespace, helpers, save, watch)
+        meta = save_outputs(probe["outputs"], values, path, watch)
+        watch.active = False
+        if job.get("count_lines"):
+            watch.count_lines(False)
         events.emit(event="probe_end", id=probe["id"], error=error, outputs=meta,
-                    file=path.name, calls=sorted(recorder.calls))
-        recorder.calls.clear()
+                    file=path.name, ran=watch.ran(), lines=watch.lines)
     events.emit(event="done")
 
 

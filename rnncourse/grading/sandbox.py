@@ -7,7 +7,9 @@ watchdog per stage (each cell and each probe). If the child dies or is killed,
 the stage it was in gets the blame and a fresh child carries on with the
 remaining probes (skipping a notebook cell that hung or crashed), so one bad
 function costs only its own checks. Outputs come back as ``.npz`` files read
-with ``allow_pickle=False``.
+with ``allow_pickle=False``, together with what the child's watch recorded (see
+``watch.py``): the forbidden code each probe ran, and findings about the whole
+notebook (files of the grader it opened, processes it started, internals it reached).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .spec import Probe
+from ..data.paths import DATA_DIR
+from .export import INSTRUCTOR_DIR
+from .spec import Probe, Rule
 
 MiB = 1024 * 1024
 MAX_OUTPUT_FILE = 64 * MiB
@@ -48,13 +52,16 @@ class ProbeResult:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     meta: dict[str, dict] = field(default_factory=dict)
     error: str | None = None
-    calls: list[str] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+    lines: int = 0
 
 
 @dataclass
 class SandboxResult:
     probes: dict[str, ProbeResult]
     cell_errors: dict[int, str]
+    findings: list[tuple[str, str]] = field(default_factory=list)
+
 
 
 def _encode_inputs(probes):
@@ -145,7 +152,7 @@ def _probe_result(jobdir, event, error):
     if arrays is None:
         return ProbeResult(error=error or "its outputs could not be read back")
     return ProbeResult(arrays=arrays, meta=event.get("outputs", {}), error=error,
-                       calls=event.get("calls", []))
+                       ran=event.get("ran", []), lines=event.get("lines", 0))
 
 
 def _run_child(jobdir, timeout, memory_mib):
@@ -180,28 +187,44 @@ def _run_child(jobdir, timeout, memory_mib):
     return events, _termination(proc.returncode, timed_out, timeout, memory_mib)
 
 
-def run(cells, probes: list[Probe], forbidden, preload=(), limits: Limits | None = None
-        ) -> SandboxResult:
-    """Execute ``cells`` (list of ``(index, source)``) then ``probes`` in a sandboxed child."""
+def run(cells, probes: list[Probe], rules: tuple[Rule, ...] = (), preload=(),
+        limits: Limits | None = None, data_view=None, count_lines=False) -> SandboxResult:
+    """Execute ``cells`` (list of ``(index, source)``) then ``probes`` in a sandboxed child,
+    recording which code under ``rules`` each probe ran (and, with ``count_lines``, how
+    many lines of the learner's code it executed). With ``data_view`` (a function writing
+    a folder), the child's ``data/`` is that folder and the real one is off limits."""
     limits = limits or Limits()
     specs, arrays = _encode_inputs(probes)
     results: dict[str, ProbeResult] = {}
     cell_errors: dict[int, str] = {}
+    findings: list[tuple[str, str]] = []
     skip_cells: set[int] = set()
     remaining = list(specs)
-    forbidden_json = {k: sorted(v) for k, v in forbidden.items()}
+    rules_json = [[r.target, r.why] for r in rules]
     with tempfile.TemporaryDirectory(prefix="rnncourse-grade-") as tmp:
         jobdir = Path(tmp)
         np.savez(jobdir / "inputs.npz", **arrays)
+        protected, data_dir = [str(INSTRUCTOR_DIR)], None
+        if data_view is not None:
+            data_dir = jobdir / "cwd" / "data"
+            data_dir.mkdir(parents=True)
+            data_view(data_dir)
+            protected.append(str(DATA_DIR))
         while remaining:
             job = {"cells": [{"index": i, "source": src} for i, src in cells
                              if i not in skip_cells],
-                   "probes": remaining, "forbidden": forbidden_json, "preload": list(preload)}
+                   "probes": remaining, "rules": rules_json, "preload": list(preload),
+                   "protected": protected, "data_dir": data_dir and str(data_dir),
+                   "count_lines": count_lines}
             (jobdir / "job.json").write_text(json.dumps(job), encoding="utf-8")
             events, failure = _run_child(jobdir, limits.timeout, limits.memory_mib)
             stage, partial = None, {}
             for ev in events:
-                if ev["event"] == "cell_start":
+                if ev["event"] == "integrity":
+                    finding = (ev["kind"], ev["detail"])
+                    if finding not in findings:
+                        findings.append(finding)
+                elif ev["event"] == "cell_start":
                     stage = ("cell", ev["index"])
                 elif ev["event"] == "cell_end":
                     stage = None
@@ -229,4 +252,4 @@ def run(cells, probes: list[Probe], forbidden, preload=(), limits: Limits | None
                 for p in remaining:
                     results[p["id"]] = ProbeResult(error=f"the notebook {failure}")
                 remaining = []
-    return SandboxResult(probes=results, cell_errors=cell_errors)
+    return SandboxResult(probes=results, cell_errors=cell_errors, findings=findings)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,14 +90,35 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """Code that a check's answer must not come from, and why.
+
+    ``target`` is a module or package (``"rnncourse.torch"``, ``"torch.autograd"``), a
+    function or class of a module (``"rnncourse.reference.rnn:rnn_forward"``; its methods
+    and nested functions included), or a C function by qualified name
+    (``"c:_VariableFunctionsClass.lstm_cell"``). ``why`` says what the target is, for the
+    feedback: "the package's reference solution of this exercise".
+    """
+
+    target: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Exercise:
     """A graded exercise: its notebook, the probes to run, the checks and their reference.
 
     ``expected()`` returns ``{probe_id: {output_name: array}}`` computed in the
     grader's process from an independent reference (the NumPy reference
     package, ``torch.nn`` or torch autograd). ``variants()`` lists common
-    mistakes. ``forbidden`` maps a module prefix (``"rnncourse"``, ``"torch"``)
-    to names whose import or use is flagged: the reference solutions.
+    mistakes. ``rules`` name the code a check's answer must not come from (the
+    reference solutions; torch's autograd where the backward is to be written by
+    hand): a probe that runs any of it scores 0 on its checks. ``timeout`` raises the
+    per-stage time limit (a capstone trains a model); ``data_view(folder)`` writes the
+    part of the shipped data the learner may see, which the sandbox then serves in place
+    of ``data/`` (the held-out split stays with the grader). ``count_lines`` has the
+    sandbox count the lines of the learner's code each probe executes (``ProbeResult.lines``),
+    for checks on how the answer is computed (in parallel, not step by step).
     """
 
     name: str
@@ -106,8 +128,20 @@ class Exercise:
     checks: tuple[Check, ...]
     expected: Callable[[], dict[str, dict[str, np.ndarray]]]
     variants: Callable[[], list[Variant]] = list
-    forbidden: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
     needs_torch: bool = False
+    build: Callable[[int | None], Exercise] | None = None
+    seed: int | None = None
+    timeout: float | None = None
+    data_view: Callable[[Path], None] | None = None
+    count_lines: bool = False
+
+    def with_seed(self, seed: int | None) -> Exercise:
+        """The same exercise with probes drawn from ``seed``: fresh sizes and values, for
+        the instructor's hidden checks (``None``: the public, fixed probes)."""
+        if seed == self.seed or self.build is None:
+            return self
+        return self.build(seed)
 
     @property
     def stem(self) -> str:
@@ -128,4 +162,4 @@ class Exercise:
 
 #: Exercise names in course order; the number prefix of each notebook comes from here.
 EXERCISE_ORDER = ("rnn_step", "bptt", "clipping", "lstm_step", "gru_step", "torch_lstm_cell",
-                  "sampling", "attention")
+                  "sampling", "attention", "linear_scan", "name_classifier")

@@ -126,3 +126,77 @@ class AttentionCache(NamedTuple):
     v: np.ndarray
     hidden: np.ndarray
     weights: np.ndarray
+
+
+class ScanCache(NamedTuple):
+    """A linear recurrence h_t = a_t * h_{t-1} + b_t: the coefficients a (N, T, H), the
+    initial state h0 (N, H) and the states hs (N, T, H), batch-first."""
+
+    a: np.ndarray
+    h0: np.ndarray
+    hs: np.ndarray
+
+
+class MinGRUCache(NamedTuple):
+    """A minGRU layer: x (N, T, D); the update gate z and the candidate (N, T, H), batch-first;
+    the cache of the linear scan a = 1 - z, b = z * candidate."""
+
+    x: np.ndarray
+    z: np.ndarray
+    candidate: np.ndarray
+    scan: ScanCache
+    params: Params
+
+
+class MinLSTMCache(NamedTuple):
+    """A minLSTM layer: x (N, T, D); the forget and input gates f, i and the candidate
+    (N, T, H), batch-first; the cache of the linear scan a = f / (f + i), b = i / (f + i) *
+    candidate."""
+
+    x: np.ndarray
+    f: np.ndarray
+    i: np.ndarray
+    candidate: np.ndarray
+    scan: ScanCache
+    params: Params
+
+
+class LRUCache(NamedTuple):
+    """An LRU layer: the input u (N, T, D), the eigenvalues lam (S,) and the projected input
+    u B^T (N, T, S), both complex, and the cache of the complex scan."""
+
+    u: np.ndarray
+    lam: np.ndarray
+    projected: np.ndarray
+    scan: ScanCache
+    params: Params
+
+
+class SelectiveSSMCache(NamedTuple):
+    """A selective SSM layer: u (N, T, D); the step sizes' pre-activations and delta
+    (N, T, D); B_t, C_t (N, T, S); the decays exp(delta A) (N, T, D, S); the scan's cache
+    over the D * S flattened channels."""
+
+    u: np.ndarray
+    pre_delta: np.ndarray
+    delta: np.ndarray
+    b_t: np.ndarray
+    c_t: np.ndarray
+    decay: np.ndarray
+    scan: ScanCache
+    params: Params
+
+
+class LinearAttentionCache(NamedTuple):
+    """Causal linear attention: x (N, T, D); the pre-activations of queries and keys and
+    their features q, k (N, T, K); the values with a column of ones (N, T, V + 1); the
+    scan's cache over the K (V + 1) flattened state."""
+
+    x: np.ndarray
+    q_pre: np.ndarray
+    k_pre: np.ndarray
+    q: np.ndarray
+    k: np.ndarray
+    v1: np.ndarray
+    scan: ScanCache
+    params: Params
