@@ -9,6 +9,7 @@ import torch
 from rnncourse.apps.classify import (
     MajorityClass,
     MultinomialNaiveBayes,
+    fit_naive_bayes,
     SequenceClassifier,
     balanced_class_weights,
     fit_classifier,
@@ -34,6 +35,18 @@ def test_naive_bayes_by_hand():
     assert nb.predict([["a"], ["b", "b"]]).tolist() == [0, 1]
     with pytest.raises(ValueError, match="positive smoothing"):
         MultinomialNaiveBayes(alpha=0)
+
+
+def test_fit_naive_bayes_chooses_alpha_on_validation():
+    # class 0 says "a", class 1 says "b"; validation holds a feature never seen with class 1,
+    # so only a small alpha keeps the evidence of "b" above the prior of class 0
+    train = [["a"]] * 8 + [["b"]] * 2
+    labels = [0] * 8 + [1] * 2
+    val, val_labels = [["b"], ["a"]], [1, 0]
+    model, alpha, scores = fit_naive_bayes(train, labels, val, val_labels, 2,
+                                           alphas=(0.1, 100.0))
+    assert scores == {0.1: 1.0, 100.0: pytest.approx(1 / 3)} and alpha == 0.1
+    assert model.alpha == 0.1 and list(model.predict(val)) == [1, 0]
 
 
 def test_balanced_class_weights_give_each_class_equal_total_weight():
