@@ -163,7 +163,7 @@ class MultinomialNaiveBayes:
 
 
 def fit_naive_bayes(train_features, train_labels, val_features, val_labels, n_classes,
-                    alphas=(0.1, 0.3, 1.0, 3.0)):
+                    alphas=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0)):
     """Multinomial naive Bayes with its smoothing ``alpha`` chosen on validation macro-F1.
 
     Returns (the model refitted with the best alpha, that alpha, {alpha: validation
