@@ -9,10 +9,10 @@ import torch
 from rnncourse.apps.classify import (
     MajorityClass,
     MultinomialNaiveBayes,
-    fit_naive_bayes,
     SequenceClassifier,
     balanced_class_weights,
     fit_classifier,
+    fit_naive_bayes,
     ngrams,
     predict_logits,
 )

@@ -167,6 +167,16 @@ def time_lstm(batch: int, input_size: int, hidden_size: int, steps: int,
     if numpy:
         # state was set by the first contender, torch.nn.LSTM
         runs["NumPy reference (CPU)"] = _numpy_fwd_bwd(cast("dict[str, Tensor]", state), x, dy)
+    medians = interleaved_medians(runs, reps, device)
+    return [Timing(name, batch, input_size, hidden_size, steps, seconds,
+                   seconds / medians[BASELINE], peaks.get(name))
+            for name, seconds in medians.items()]
+
+
+def interleaved_medians(runs: dict[str, Callable[[], None]], reps: int,
+                        device: torch.device) -> dict[str, float]:
+    """Median seconds of each run over ``reps`` rounds, the contenders interleaved within
+    each round so that a change of machine load hits them all alike."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(reps):
         for name, run in runs.items():
@@ -176,9 +186,7 @@ def time_lstm(batch: int, input_size: int, hidden_size: int, steps: int,
             synchronize(device)
             times[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(ts) for name, ts in times.items()}
-    return [Timing(name, batch, input_size, hidden_size, steps, seconds,
-                   seconds / medians[BASELINE], peaks.get(name))
-            for name, seconds in medians.items()]
+    return medians
 
 
 def _fwd_bwd(module: nn.Module, x: Tensor, dy: Tensor) -> Callable[[], None]:

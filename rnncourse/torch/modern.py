@@ -27,7 +27,31 @@ def _check_input(x: Tensor, size: int, dims: str = "(B, T, D)") -> None:
         raise ValueError(f"x: expected shape {dims} with D={size}, got {tuple(x.shape)}")
 
 
-class MinGRU(nn.Module):
+class _GatedScan(nn.Module):
+    """A layer whose state follows h_t = a_t * h_{t-1} + b_t with (a_t, b_t) =
+    ``self.coefficients(x_t)`` from the input alone: trained with the parallel scan,
+    stepped one position at a time for generation. Subclasses set ``input_size`` and
+    ``method`` and define ``coefficients``."""
+
+    input_size: int
+    method: str
+
+    def coefficients(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        _check_input(x, self.input_size)
+        hs = parallel_scan(*self.coefficients(x), h0, method=self.method)
+        return hs, hs[:, -1]
+
+    def step(self, x: Tensor, h: Tensor) -> Tensor:
+        """One step for generation: x (B, D), h (B, H) -> h (B, H)."""
+        _check_input(x, self.input_size, "(B, D)")
+        a, b = self.coefficients(x)
+        return a * h + b
+
+
+class MinGRU(_GatedScan):
     """minGRU: z = sigma(x W_z^T + b_z), candidate = x W_h^T + b_h,
     h = (1 - z) h_prev + z candidate.
 
@@ -48,19 +72,8 @@ class MinGRU(nn.Module):
         z = torch.sigmoid(z)
         return 1.0 - z, z * candidate
 
-    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        _check_input(x, self.input_size)
-        hs = parallel_scan(*self.coefficients(x), h0, method=self.method)
-        return hs, hs[:, -1]
 
-    def step(self, x: Tensor, h: Tensor) -> Tensor:
-        """One step for generation: x (B, D), h (B, H) -> h (B, H)."""
-        _check_input(x, self.input_size, "(B, D)")
-        a, b = self.coefficients(x)
-        return a * h + b
-
-
-class MinLSTM(nn.Module):
+class MinLSTM(_GatedScan):
     """minLSTM: f, i = sigma(x W_f^T + b_f), sigma(x W_i^T + b_i), candidate = x W_h^T + b_h,
     h = f / (f + i) * h_prev + i / (f + i) * candidate.
 
@@ -81,17 +94,6 @@ class MinLSTM(nn.Module):
         f, i = torch.sigmoid(f), torch.sigmoid(i)
         keep = f / (f + i)
         return keep, (1.0 - keep) * candidate
-
-    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        _check_input(x, self.input_size)
-        hs = parallel_scan(*self.coefficients(x), h0, method=self.method)
-        return hs, hs[:, -1]
-
-    def step(self, x: Tensor, h: Tensor) -> Tensor:
-        """One step for generation: x (B, D), h (B, H) -> h (B, H)."""
-        _check_input(x, self.input_size, "(B, D)")
-        a, b = self.coefficients(x)
-        return a * h + b
 
 
 class LRU(nn.Module):

@@ -13,14 +13,13 @@ Used by ``benchmarks/bench_scan.py`` and by the chapter.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import Tensor
 
-from .bench import Timing, synchronize
+from .bench import Timing, interleaved_medians, synchronize
 from .scan import METHODS, parallel_scan
 
 LOOP = "loop"
@@ -79,15 +78,7 @@ def time_scans(batch: int, hidden: int, steps: int, device: torch.device | str |
             synchronize(device)
         if name == LOOP or max_seconds is None or time.perf_counter() - start <= max_seconds:
             runs[name] = run
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(reps):
-        for name, run in runs.items():
-            synchronize(device)
-            start = time.perf_counter()
-            run()
-            synchronize(device)
-            times[name].append(time.perf_counter() - start)
-    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    medians = interleaved_medians(runs, reps, device)
     return [Timing(name, batch, hidden, hidden, steps, seconds, seconds / medians[LOOP])
             for name, seconds in medians.items()]
 
