@@ -13,14 +13,13 @@ with its other cores.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
 
 import torch
 
-from rnncourse.torch.bench import environment, set_tf32
+from rnncourse.torch.bench import environment, set_tf32, write_results
 from rnncourse.torch.scan import METHODS
 from rnncourse.torch.scan_bench import speedup_table, time_scans
 from rnncourse.utils import seed_everything
@@ -72,9 +71,7 @@ def main(argv=None):
               flush=True)
         results += [{"group": label, **r.as_dict()} for r in timings]
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"environment": env, "results": results}, indent=1))
-        print(f"\nwrote {args.json}")
+        write_results(args.json, env, results)
 
 
 if __name__ == "__main__":

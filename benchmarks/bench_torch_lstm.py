@@ -18,14 +18,13 @@ to change them, as the chapter does.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
 
 import torch
 
-from rnncourse.torch.bench import environment, format_table, set_tf32, time_lstm
+from rnncourse.torch.bench import environment, format_table, set_tf32, time_lstm, write_results
 from rnncourse.torch.lstm_levels import FUSERS
 from rnncourse.utils import pick_device, seed_everything
 
@@ -75,9 +74,7 @@ def main(argv=None):
               f"median of {reps}\n{format_table(timings)}", flush=True)
         results += [{"group": label, **r.as_dict()} for r in timings]
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"environment": env, "results": results}, indent=1))
-        print(f"\nwrote {args.json}")
+        write_results(args.json, env, results)
 
 
 if __name__ == "__main__":

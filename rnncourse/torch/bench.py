@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -214,8 +215,17 @@ def _numpy_fwd_bwd(state: Mapping[str, Tensor], x: Tensor, dy: Tensor) -> Callab
     return run
 
 
+def write_results(path: Path, environment: dict[str, Any],
+                  results: list[dict[str, Any]]) -> None:
+    """Write a results file ({"environment", "results"}) that :func:`read_results` reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"environment": environment, "results": results}, indent=1))
+    print(f"\nwrote {path}")
+
+
 def read_results(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[tuple[str, Timing]]]:
-    """A results file written by ``benchmarks/bench_torch_lstm.py --json``.
+    """A results file written by :func:`write_results` (``benchmarks/bench_torch_lstm.py
+    --json``, ``benchmarks/bench_scan.py --json``).
 
     Returns the environment dict and a list of (group, Timing) in file order.
     """
